@@ -1,0 +1,43 @@
+# Set-up and everyday commands. Each target builds or refreshes .venv first, so a fresh
+# machine with only Python 3.11, pip and make can run them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp-install
+
+.PHONY: demo test lint typecheck fuzz bench matrix browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cpe demo
+
+# Debian's Chromium for the browser tests; installed only when missing (CI runs as root).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "aviso: não foi possível instalar o chromium; os testes de navegador serão pulados"; \
+	  else echo "aviso: chromium ausente e sem root; os testes de navegador serão pulados"; fi; }
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check cpe drivers inventory tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy cpe drivers inventory
+
+fuzz: $(STAMP)
+	CPE_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/fuzz -p no:randomly
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/audit_scale.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output
