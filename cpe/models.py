@@ -218,6 +218,8 @@ class Timeouts(Frozen):
     read_s: float = 15.0
     #: Longest wait for the management port to come back after a WAN restart.
     wan_restart_s: float = 90.0
+    #: Pause after a PPPoE write before polling: the port may still answer briefly.
+    wan_settle_s: float = 2.0
 
 
 class Target(Frozen):

@@ -13,6 +13,8 @@ says it is locked, or when its failure counter says one more failure would lock 
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
@@ -22,7 +24,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from cpe.errors import AuthError, CpeError, LockoutRisk, SessionBusy, Unsupported
+from cpe.errors import AuthError, CpeError, LockoutRisk, SessionBusy, Timeout, Unsupported
 from cpe.models import (
     Band,
     Capability,
@@ -42,7 +44,7 @@ log = logging.getLogger("cpe.drivers")
 
 class LoginResult(Enum):
     OK = "ok"
-    WRONG_PASSWORD = "wrong_password"
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 - a result name, not a secret
     LOCKED = "locked"
     BUSY = "busy"
 
@@ -108,7 +110,7 @@ class Driver(ABC):
             return
         try:
             self._logout()
-        except Exception as exc:  # noqa: BLE001 - logout is best effort by design
+        except Exception as exc:
             log.debug("logout failed on %s: %s", self.target.name, type(exc).__name__)
         finally:
             self.logged_in = False
@@ -202,6 +204,36 @@ class Driver(ABC):
 
     def _set_wifi(self, settings: WifiSettings) -> None:
         raise self._err(Unsupported, "Wi-Fi write not implemented", "set_wifi")
+
+    # -- after a WAN restart ------------------------------------------------------------
+
+    def management_address(self) -> tuple[str, int]:
+        """Where this driver connects (CLI drivers return their CLI port)."""
+        return self.target.host, self.target.port
+
+    def wait_until_back(
+        self, timeout_s: float | None = None, settle_s: float | None = None
+    ) -> None:
+        """Poll the management port until it accepts connections again (bounded)."""
+        timeout_s = self.timeouts.wan_restart_s if timeout_s is None else timeout_s
+        settle_s = self.timeouts.wan_settle_s if settle_s is None else settle_s
+        host, port = self.management_address()
+        deadline = time.monotonic() + timeout_s
+        # The port may still be up for a moment before the restart takes it down.
+        time.sleep(settle_s)
+        while True:
+            try:
+                with socket.create_connection((host, port), timeout=1.0):
+                    self.wan_restarting = False
+                    return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise self._err(
+                        Timeout,
+                        f"management port did not come back within {timeout_s:.0f}s",
+                        "wait_wan_restart",
+                    ) from None
+                time.sleep(0.25)
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -137,7 +137,7 @@ class FleetServer:
         runner = await self._runner_for(family)
         site = web.TCPSite(runner, host, port, reuse_address=True, backlog=256)
         await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp exposes no public accessor
+        server = site._server
         actual_port = port
         if server is not None and getattr(server, "sockets", None):
             actual_port = server.sockets[0].getsockname()[1]
@@ -158,7 +158,7 @@ class FleetServer:
         site = web.TCPSite(runner, host, port, reuse_address=True)
         await site.start()
         self._runners[f"app-{id(app)}"] = runner
-        server = site._server  # noqa: SLF001
+        server = site._server
         assert server is not None
         return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from cpe.models import Band, WanError
@@ -22,7 +22,7 @@ from cpe.models import Band, WanError
 PHANTOM_IP = "203.0.113.77"
 
 
-class Fault(str, Enum):
+class Fault(StrEnum):
     """Misbehaviours a device can be given (knob `fault`)."""
 
     HANG = "hang"  # accepts the connection, never answers (until `hang_s`)
