@@ -93,9 +93,10 @@ class CpeError(Exception):
         )
         return text
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str | int | None]:
         return {
             "kind": self.kind,
+            "exit_code": self.exit_code,
             "message": self.message,
             "mensagem": self.pt(),
             "proximo_passo": self.next_step_pt,

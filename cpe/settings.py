@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 15.0
     wan_restart_timeout_s: float = 90.0
+    #: Pause after a PPPoE write before polling the port (it may answer briefly).
+    wan_settle_s: float = 2.0
+    #: After the port is back, how long to keep re-reading until the WAN is up.
+    wan_up_wait_s: float = 30.0
+    #: CLI ports used when a model's web UI does not answer (Zyxel ZySH).
+    ssh_port: int = 22
+    telnet_port: int = 23
     audit_concurrency: int = 32
     fix_concurrency: int = 8
     #: Who is acting, recorded in the journal (the service sets the logged-in user).

@@ -27,7 +27,6 @@ log = logging.getLogger("cpe.sim")
 T = TypeVar("T")
 
 
-
 class SimFamily(Protocol):
     """What a family simulator provides to the fleet server."""
 
