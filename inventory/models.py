@@ -72,6 +72,9 @@ class Subscriber(Frozen):
     #: Registry model key, mapped from IXC's model text (never by trying logins).
     model: str | None = None
     model_text: str | None = None
+    #: Where `model_text` came from (e.g. "radpop_radio_cliente_fibra.onu_tipo",
+    #: "radusuarios.obs", "csv"), so "modelo não cadastrado" can say where to fix it.
+    model_source: str | None = None
     transport: Transport = Transport.HTTP
     cli_port: int | None = None
     online: bool | None = None
@@ -83,6 +86,8 @@ class Subscriber(Frozen):
     onu_rows: int = 0
     onu_serial: str | None = None
     onu_mode: str | None = None
+    #: `id_filial` of the login: IXC needs it to open a service order.
+    branch_id: str | None = None
 
     def wifi_for(self, band: Band) -> WifiRecord | None:
         return next((w for w in self.wifi if w.band == band), None)
