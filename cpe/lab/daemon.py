@@ -9,12 +9,14 @@ shutdown request on its control endpoint.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import os
 import random
 import secrets
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -61,15 +63,39 @@ class Lab:
         self.devices: dict[str, SimDevice] = {}
         self.stop_event = asyncio.Event()
         self.control_token = secrets.token_urlsafe(16)
+        self._passwords: dict[str, list[str]] = {}
+        self._users: dict[str, str | None] = {}
 
     async def start(self) -> dict[str, Any]:
         cfg = self.cfg
         raise_fd_limit(cfg.size * 3 + 512)
+        start = int(os.environ.get("CPE_LAB_BLOCK_START", "0"))
+        for _attempt in range(8):
+            block = _free_block(cfg.size, start)
+            try:
+                await self._start_fleet(block)
+                break
+            except OSError as exc:
+                # Another lab grabbed this block meanwhile: take the next one.
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                await self.fleet.close()
+                self.fleet = FleetServer()
+                self.ixc = ixc_sim.IxcSimState()
+                self.devices.clear()
+                start = block + 1
+        else:
+            raise RuntimeError("no free loopback block for the lab")
+        return await self._publish()
+
+    async def _start_fleet(self, block: int) -> None:
+        cfg = self.cfg
         self.plans = P.make_plan(
             cfg.size,
             seed=cfg.seed,
             fault_rate=cfg.fault_rate,
             single_password=cfg.admin_password is not None,
+            block=block,
         )
         rng = random.Random(cfg.seed)
         passwords: dict[str, list[str]] = {}
@@ -92,6 +118,11 @@ class Lab:
             if P.UNREACHABLE in plan.planted:
                 continue
             await self.fleet.add_device(dev, family, plan.host, plan.port)  # type: ignore[arg-type]
+        self._passwords, self._users = passwords, users
+
+    async def _publish(self) -> dict[str, Any]:
+        cfg = self.cfg
+        passwords, users = self._passwords, self._users
         ixc_port = await self.fleet.add_app(ixc_sim.build_app(self.ixc), "127.0.0.1", 0)
         control_port = await self.fleet.add_app(self._control_app(), "127.0.0.1", 0)
         ixc_url = f"http://127.0.0.1:{ixc_port}/webservice/v1"
@@ -227,6 +258,28 @@ class Lab:
         await self.start()
         await self.stop_event.wait()
         await self.fleet.close()
+
+
+def _free_block(size: int, start: int = 0) -> int:
+    """The first 127.<block>.0.0/16 whose first and last lab addresses are free on 2389.
+    Tests running labs in parallel start their search at different blocks."""
+    for offset in range(255):
+        block = (start % 255 + offset) % 255
+        if block == 127:
+            continue
+        if all(_bindable(P.host_for(i, block)) for i in (0, size - 1)):
+            return block
+    raise RuntimeError("no free loopback block for the lab")
+
+
+def _bindable(host: str) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, 2389))
+        except OSError:
+            return False
+    return True
 
 
 def _write_private_json(path: Path, data: dict[str, Any]) -> None:

@@ -148,7 +148,7 @@ def test_all_candidates_wrong_is_auth_error(r: Rig) -> None:
 
 def test_never_locks_the_device(r: Rig) -> None:
     """Threshold 2: after one failure one more would lock, so the driver must stop."""
-    r.device.knobs.lock_threshold = 2
+    r.device.knobs.lock_threshold = r.harness.hidden_lock_threshold or 2
     with pytest.raises(LockoutRisk):
         r.driver(passwords=("bad-1", "bad-2", ADMIN_PASSWORD)).open()
     assert r.device.counters.lockouts_caused == 0
@@ -173,7 +173,9 @@ def test_busy_session_is_reported_not_kicked(r: Rig) -> None:
 
 def test_logout_always_happens_even_on_error(r: Rig) -> None:
     drv = r.driver()
-    with pytest.raises(InputError), drv:
+    # A model without Wi-Fi refuses the call before validating it (Unsupported).
+    expected = InputError if Capability.WIFI in r.harness.expects else Unsupported
+    with pytest.raises(expected), drv:
         drv.set_wifi(Band.GHZ_2_4, "x" * 40, "short")
     assert not r.device.open_toolkit_session()
 
