@@ -354,6 +354,7 @@ def reconfigure(
                         if dry_run
                         else "Nada a alterar: o equipamento já está conforme o IXC."
                     )
+                    _journal(ctx, sub, result, before_dump, None)
                     return result
                 _apply_non_pppoe(drv, sub, changes, ctx)
                 needs_pppoe = any(c.name == drift_mod.PPPOE for c in changes)

@@ -25,6 +25,8 @@ DRIVERS: dict[tuple[str, Transport], str] = {
     ("fiberhome-onu", H): "drivers.fiberhome.driver:FiberhomeDriver",
     ("tplink-onu", H): "drivers.tplink.driver:TplinkOnuDriver",
     ("tplink-xz000-g3", H): "drivers.tplink.driver:TplinkBridgeDriver",
+    ("zte-f670l", H): "drivers.zte.driver:ZteDriver",
+    ("fiberhome-hg6145f", H): "drivers.fiberhome.driver:FiberhomeDriver",
 }
 
 #: Model key → simulator family ("module:Class"); the lab and the conformance suite use it.
@@ -36,6 +38,8 @@ SIMULATORS: dict[str, str] = {
     "fiberhome-onu": "drivers.fiberhome.simulator:FiberhomeFamily",
     "tplink-onu": "drivers.tplink.simulator:TplinkFamily",
     "tplink-xz000-g3": "drivers.tplink.simulator:TplinkFamily",
+    "zte-f670l": "drivers.zte.simulator:ZteFamily",
+    "fiberhome-hg6145f": "drivers.fiberhome.simulator:FiberhomeFamily",
 }
 
 MODEL_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for k, _ in DRIVERS))
@@ -63,7 +67,7 @@ def driver_class(model: str, transport: Transport = Transport.HTTP) -> type[Driv
             model=model,
             operation="driver",
         ) from exc
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 def available_models() -> list[str]:

@@ -138,8 +138,9 @@ class FleetServer:
         await site.start()
         server = site._server
         actual_port = port
-        if server is not None and getattr(server, "sockets", None):
-            actual_port = server.sockets[0].getsockname()[1]
+        sockets = getattr(server, "sockets", None)
+        if sockets:
+            actual_port = int(sockets[0].getsockname()[1])
         addr = (host, actual_port)
         self._sites[addr] = site
         self._devices[addr] = device

@@ -87,7 +87,7 @@ class SimDevice:
     model: str
     model_name: str
     firmware: str
-    admin_password: str
+    admin_password: str = field(repr=False)
     admin_user: str | None = None
     hardware: str = "1.0"
     serial: str = field(default_factory=lambda: "SIM" + secrets.token_hex(5).upper())
@@ -96,7 +96,7 @@ class SimDevice:
     # WAN / PPPoE
     wan_type: str = "pppoe"  # pppoe | dhcp | static | bridge
     pppoe_user: str = ""
-    pppoe_password: str = ""
+    pppoe_password: str = field(default="", repr=False)
     wan_ip: str = "100.64.0.2"
     wan_gateway: str = "100.64.0.1"
     wan_up: bool = True
@@ -105,23 +105,23 @@ class SimDevice:
     dns: list[str] = field(default_factory=lambda: ["1.1.1.1", "1.0.0.1"])
     manual_dns: bool = True
     lan_dns: list[str] = field(default_factory=lambda: ["192.168.0.1"])
-    wifi: dict[Band, WifiState] = field(default_factory=dict)
+    wifi: dict[Band, WifiState] = field(default_factory=dict, repr=False)
     # Optics (ONUs only)
     rx_dbm: float | None = None
     tx_dbm: float | None = None
     pon_registered: bool = True
     booted_at: float = field(default_factory=time.monotonic)
     #: PPPoE credentials the ISP's RADIUS accepts (None: accept anything).
-    radius: tuple[str, str] | None = None
+    radius: tuple[str, str] | None = field(default=None, repr=False)
     knobs: Knobs = field(default_factory=Knobs)
     counters: Counters = field(default_factory=Counters)
-    session: Session | None = None
+    session: Session | None = field(default=None, repr=False)
     failures: int = 0
     locked_until: float = 0.0
     #: Management port down until then (WAN restart or reboot).
     down_until: float = 0.0
     #: Family-specific state (tokens, nonces, keys, raw objects...).
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
     #: Set by the fleet server: takes the device's listeners down for N seconds.
     on_port_down: Callable[[SimDevice, float], None] | None = field(default=None, repr=False)
 

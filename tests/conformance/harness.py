@@ -43,6 +43,9 @@ class Harness:
     )
     #: Content type the garbage fault answers with (JSON APIs, XML APIs...).
     garbage_content_type: str = "text/html"
+    #: Set when the device never shows its failure counter (Fiberhome): the lockout test
+    #: then keeps this documented threshold, since no driver can discover a lower one.
+    hidden_lock_threshold: int | None = None
 
 
 def standard_device(h: Harness) -> SimDevice:
