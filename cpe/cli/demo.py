@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.rule import Rule
 
 from cpe import actions
@@ -53,7 +54,14 @@ def demo(
 
 def _run(size: int, home: Path) -> None:
     out.print(Rule("1. Subindo o laboratório (frota simulada + IXC simulado, porta 2389)"))
-    info = control.up(load_settings(), size=size, wan_restart_s=1.5)
+    # A planted admin password (tests' canary) reaches the lab only through the environment.
+    planted = os.environ.get("CPE_LAB_ADMIN_PASSWORD")
+    info = control.up(
+        load_settings(),
+        size=size,
+        wan_restart_s=1.5,
+        admin_password=SecretStr(planted) if planted else None,
+    )
     devices: list[dict[str, Any]] = info["devices"]
     models = sorted({d["model"] for d in devices})
     out.print(f"{len(devices)} equipamentos em 127.0.x.y:2389 — modelos: {', '.join(models)}")
