@@ -14,6 +14,10 @@ import requests
 
 from cpe.errors import DeviceUnreachable, Timeout
 from cpe.models import Target, Timeouts
+from drivers.redact import install as install_redaction
+from drivers.redact import scrub
+
+install_redaction()
 
 USER_AGENT = "cpe-toolkit/0.1 (+Seja Fibra N1)"
 
@@ -64,11 +68,20 @@ class HttpChannel:
                 device=self.target.name,
                 model=self.target.model,
                 operation=operation,
-            ) from exc
+            ) from scrubbed(exc)
         except requests.RequestException as exc:
             raise DeviceUnreachable(
                 f"connection failed ({type(exc).__name__})",
                 device=self.target.name,
                 model=self.target.model,
                 operation=operation,
-            ) from exc
+            ) from scrubbed(exc)
+
+
+def scrubbed(exc: BaseException) -> BaseException:
+    """The cause to chain: same type, URL query values masked (requests puts the URL,
+    with any session token in it, into its messages)."""
+    try:
+        return type(exc)(scrub(str(exc)))
+    except Exception:  # some exception types need other constructor arguments
+        return RuntimeError(f"{type(exc).__name__}: {scrub(str(exc))}")

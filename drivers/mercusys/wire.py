@@ -1,0 +1,307 @@
+"""The line-based wire format of the classic `/?code=N&asyn=M` protocol (note §1).
+
+Requests and answers are plain text, lines separated by CRLF:
+
+    read request   0|1,0,0#23|1,0,0                  (data id | stack, joined by '#')
+    answer         00000                             (5-digit result code)
+                   id 23|1,0,0                       (block header)
+                   ip 100.64.0.2                     (key value)
+                   dns 0 1.1.1.1                     (key index value: a table row)
+    write request  id 26|1,0,0 / name x / ...        (the same blocks, no result line)
+    401 challenge  00007 / client state / counter / nonce / dictionary
+
+Both the driver and the simulator use this module. `WireError` messages name line numbers
+and never echo content, since values may be passwords or Wi-Fi keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from urllib.parse import unquote
+
+from drivers.mercusys import guessed as g
+from drivers.mercusys.encoding import encode_uri_component
+
+__all__ = [
+    "CODE_NAMES",
+    "EUNAUTH",
+    "OK",
+    "Block",
+    "Challenge",
+    "ClientState",
+    "Key",
+    "ObjectRef",
+    "Reply",
+    "RequestCode",
+    "WireError",
+    "describe_code",
+    "parse_blocks",
+    "parse_challenge",
+    "parse_read_request",
+    "parse_reply",
+    "render_blocks",
+    "render_challenge",
+    "render_read_request",
+    "render_reply",
+]
+
+OK = 0
+EUNAUTH = 7
+
+#: Result codes of the firmware's error table (mercusys-cli constants, note §1 [C S3]),
+#: the ones this toolkit can meet; used to make messages readable.
+CODE_NAMES: dict[int, str] = {
+    0: "ENONE", 1: "ENOMEMORY", 2: "EINVARG", 3: "EINVFMT", 4: "EINVEVT", 5: "EINVCODE",
+    6: "EFORBID", 7: "EUNAUTH", 8: "EOVERFLOW", 21: "EWANTYPE", 22: "ETOOLONG",
+    23: "ESYSTEM", 26: "EINVIP", 46: "EINVFDNSVR", 47: "EINVSDNSVR", 48: "EINVDATA",
+    54: "ESYSBUSY", 69: "EINVBOOL", 70: "EINVSSIDLEN", 74: "EINVPSKAUTH", 77: "EINVPSKLEN",
+    95: "EINVWLANPWD", 100: "ENAMEBLANK", 101: "EPWDBLANK",
+}
+
+_CODE = re.compile(r"^\d{5}$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_STACK = re.compile(r"^\d+(,\d+)*$")
+_HEADER = "id "
+
+
+class WireError(ValueError):
+    """Text that does not follow the protocol's format (message holds no content)."""
+
+
+class RequestCode(IntEnum):
+    """The `code=` query values this toolkit uses (note §1 "code values", [C S3])."""
+
+    WRITE = 1
+    READ = 2
+    REBOOT = 6
+    AUTH = 7
+    LOGOUT = 11
+
+
+class ClientState(IntEnum):
+    """Line [1] of a 401 answer (note §1 "Client-state codes", [C S3])."""
+
+    FULL = 0
+    LOCK = 1
+    TIMEOUT = 2
+    PSWERR = 3
+    NORMAL = 4
+    INVALID = 5
+    PSW_ILLEGAL = 6
+
+
+def describe_code(code: int) -> str:
+    name = CODE_NAMES.get(code)
+    return f"{code:05d} ({name})" if name else f"{code:05d}"
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def encode_value(value: str) -> str:
+    return encode_uri_component(value) if g.VALUES_PERCENT_ENCODED else value
+
+
+def decode_value(raw: str, line_no: int) -> str:
+    if not g.VALUES_PERCENT_ENCODED:
+        return raw
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise WireError(f"line {line_no}: value is not valid percent-encoded UTF-8") from None
+
+
+# --- object references and blocks -------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """One object instance: data id and stack (`33|1,1,0`)."""
+
+    data_id: int
+    stack: str = g.STACK_SINGLE
+
+    def __str__(self) -> str:
+        return f"{self.data_id}|{self.stack}"
+
+    @classmethod
+    def parse(cls, text: str) -> ObjectRef:
+        """`23|1,0,0`, or a bare `23` (older firmware; the single-instance stack)."""
+        data_id, sep, stack = text.strip().partition("|")
+        if not data_id.isdigit() or (sep and not _STACK.match(stack)):
+            raise WireError("object reference is not '<id>|<stack>'")
+        return cls(int(data_id), stack if sep else g.STACK_SINGLE)
+
+
+Key = tuple[str, int | None]
+
+
+@dataclass
+class Block:
+    """One object's key/value lines. `values[(key, None)]` is a scalar, `values[(key, i)]`
+    a table row. Values are decoded text; repr hides the secret keys."""
+
+    ref: ObjectRef
+    values: dict[Key, str] = field(default_factory=dict)
+
+    def get(self, key: str, index: int | None = None) -> str | None:
+        return self.values.get((key, index))
+
+    def require(self, key: str, index: int | None = None) -> str:
+        value = self.values.get((key, index))
+        if value is None:
+            where = key if index is None else f"{key} {index}"
+            raise WireError(f"block {self.ref} has no '{where}'")
+        return value
+
+    def set(self, key: str, value: str, index: int | None = None) -> Block:
+        self.values[(key, index)] = value
+        return self
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{k if i is None else f'{k} {i}'}={'***' if k in g.SECRET_KEYS else repr(v)}"
+            for (k, i), v in self.values.items()
+        )
+        return f"Block({self.ref}: {shown})"
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip("\r") for line in text.split("\n")]
+
+
+def render_blocks(blocks: Iterable[Block]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        out.append(f"{_HEADER}{block.ref}")
+        for (key, index), value in block.values.items():
+            if not _KEY.match(key):
+                raise WireError("key is not a protocol identifier")
+            head = key if index is None else f"{key} {index}"
+            out.append(f"{head} {encode_value(value)}")
+    return "".join(line + "\r\n" for line in out)
+
+
+def _parse_entry(line: str, line_no: int) -> tuple[Key, str]:
+    parts = line.split(" ", 2)
+    key = parts[0]
+    if not _KEY.match(key):
+        raise WireError(f"line {line_no}: expected 'key value'")
+    if len(parts) == 1:
+        return (key, None), ""
+    if len(parts) == 3 and parts[1].isdigit():
+        return (key, int(parts[1])), decode_value(parts[2], line_no)
+    # A raw (unencoded) value with spaces: be lenient, keep it whole.
+    return (key, None), decode_value(" ".join(parts[1:]), line_no)
+
+
+def _iter_blocks(lines: list[str], first_line_no: int) -> Iterator[Block]:
+    current: Block | None = None
+    for offset, line in enumerate(lines):
+        line_no = first_line_no + offset
+        if not line.strip():
+            continue
+        if line.startswith(_HEADER):
+            if current is not None:
+                yield current
+            try:
+                current = Block(ObjectRef.parse(line[len(_HEADER):]))
+            except WireError:
+                raise WireError(f"line {line_no}: bad block header") from None
+            continue
+        if current is None:
+            raise WireError(f"line {line_no}: data before any 'id <n>|<stack>' header")
+        key, value = _parse_entry(line, line_no)
+        current.values[key] = value
+    if current is not None:
+        yield current
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """The blocks of a write body (or of an answer without its result line)."""
+    return list(_iter_blocks(_lines(text), 1))
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def render_read_request(refs: Iterable[ObjectRef]) -> str:
+    return "#".join(str(r) for r in refs)
+
+
+def parse_read_request(text: str) -> list[ObjectRef]:
+    body = text.strip()
+    if not body:
+        raise WireError("empty read request")
+    return [ObjectRef.parse(part) for part in body.split("#")]
+
+
+@dataclass
+class Reply:
+    code: int
+    blocks: list[Block] = field(default_factory=list)
+
+    def by_ref(self) -> dict[ObjectRef, Block]:
+        return {b.ref: b for b in self.blocks}
+
+
+def parse_reply(text: str) -> Reply:
+    lines = _lines(text)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines or not _CODE.match(lines[0].strip()):
+        raise WireError("line 1: expected a 5-digit result code")
+    code = int(lines[0])
+    return Reply(code, list(_iter_blocks(lines[1:], 2)))
+
+
+def render_reply(code: int, blocks: Iterable[Block] = ()) -> str:
+    return f"{code:05d}\r\n" + render_blocks(blocks)
+
+
+# --- the 401 challenge -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A 401 answer: EUNAUTH, client state, failure counter, nonce, dictionary."""
+
+    state: ClientState | int
+    counter: int
+    nonce: str
+    dictionary: str
+
+    def __repr__(self) -> str:
+        return f"Challenge(state={self.state!r}, counter={self.counter})"
+
+
+def parse_challenge(text: str) -> Challenge:
+    lines = _lines(text)
+    if len(lines) < 5 or not _CODE.match(lines[0].strip()) or int(lines[0]) != EUNAUTH:
+        raise WireError("not a login challenge (00007 and four lines)")
+    state_s, counter_s = lines[1].strip(), lines[2].strip()
+    # Nonce and dictionary are taken verbatim: any character may be significant.
+    nonce, dictionary = lines[3], lines[4]
+    if not state_s.isdigit() or not counter_s.isdigit():
+        raise WireError("challenge lines 2-3 are not numbers")
+    if not nonce or not dictionary:
+        raise WireError("challenge has an empty nonce or dictionary")
+    raw_state = int(state_s)
+    state: ClientState | int = (
+        ClientState(raw_state) if raw_state in ClientState._value2member_map_ else raw_state
+    )
+    return Challenge(state, int(counter_s), nonce, dictionary)
+
+
+def render_challenge(challenge: Challenge) -> str:
+    lines = (
+        f"{EUNAUTH:05d}",
+        str(int(challenge.state)),
+        str(challenge.counter),
+        challenge.nonce,
+        challenge.dictionary,
+    )
+    return "".join(line + "\r\n" for line in lines)
