@@ -1,0 +1,474 @@
+"""The service's side of the actions: the same cpe.actions calls as the CLI, one Context
+per request with the logged-in user as operator, plus the IXC writes the page offers
+(Wi-Fi data, N3 service order) and the journaled "mostrar" of customer secrets.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+
+from cpe import actions
+from cpe.context import Context
+from cpe.devicelock import device_lock
+from cpe.errors import CpeError, InputError, PolicyRefused
+from cpe.journal import Journal
+from cpe.models import Band, validate_passphrase, validate_ssid
+from cpe.policy import check_contract, require_actionable
+from cpe.service.config import ServiceConfig
+from cpe.service.deadline import Clock, n3_deadline, now_local
+from cpe.service.views import search_item, status_lines, subscriber_view
+from cpe.settings import Settings
+from inventory.models import Subscriber, WifiRecord
+
+if TYPE_CHECKING:
+    from cpe.vault import Vault
+
+log = logging.getLogger("cpe.service")
+
+NO_TICKET_BLOCKED_PT = (
+    "Não abrimos O.S. para clientes bloqueados (nem Outras Demandas): oriente o cliente a "
+    "pagar (segunda via no bot do chat, opção 1) e enviar o comprovante."
+)
+N3_ROUTE_MISSING_PT = (
+    "O assunto e o setor das O.S. de N3 não estão configurados: defina CPE_N3_ASSUNTO_ID e "
+    "CPE_N3_SETOR (ids do IXC) e reinicie o serviço."
+)
+MAX_TICKET_TEXT = 4000
+
+
+class ServiceUnavailable(CpeError):
+    """Something the service cannot do in this installation (HTTP 501)."""
+
+    kind = "unavailable"
+    exit_code = 1
+    pt_template = "Indisponível: {message}"
+    next_step_pt = "Avise o técnico responsável pela ferramenta."
+
+
+class _Shared:
+    """The decrypted vault and the subscriber source, built once and shared by requests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._base = Context(settings)
+        self._vault: Vault | None = None
+        self._vault_stamp: tuple[float, int] | None = None
+        #: One journal for the service (it keeps one SQLite connection per thread).
+        self.journal = Journal(settings.journal_file)
+
+    def inventory(self) -> Any:
+        with self._lock:
+            return self._base.inventory
+
+    def vault(self) -> Vault:
+        from cpe.vault import Vault
+
+        path = self.settings.vault_file
+        try:
+            st = path.stat()
+            stamp: tuple[float, int] | None = (st.st_mtime, st.st_size)
+        except OSError:
+            stamp = None
+        with self._lock:
+            # Re-open when `cpe vault add` changed the file while we serve.
+            if self._vault is None or stamp != self._vault_stamp:
+                self._vault = Vault.open(self.settings)
+                self._vault_stamp = stamp
+            return self._vault
+
+
+@dataclass
+class ServiceContext(Context):
+    shared: _Shared | None = field(default=None, repr=False)
+
+    @cached_property
+    def vault(self) -> Vault:
+        assert self.shared is not None
+        return self.shared.vault()
+
+    @property
+    def inventory(self) -> Any:
+        assert self.shared is not None
+        return self.shared.inventory()
+
+    @cached_property
+    def journal(self) -> Journal:
+        assert self.shared is not None
+        return self.shared.journal
+
+
+class Backend:
+    def __init__(
+        self, settings: Settings, config: ServiceConfig, *, clock: Clock = now_local
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock
+        self.shared = _Shared(settings)
+
+    def context(self, user: str) -> ServiceContext:
+        return ServiceContext(self.settings, operator=user, shared=self.shared)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def search(self, user: str, text: str) -> list[dict[str, Any]]:
+        text = text.strip()
+        if len(text) < 3:
+            raise InputError("digite ao menos 3 caracteres para buscar", operation="buscar")
+        subs: list[Subscriber] = self.context(user).inventory.search(text, limit=30)
+        return [search_item(s) for s in subs]
+
+    def customer(self, user: str, login: str) -> dict[str, Any]:
+        ctx = self.context(user)
+        sub: Subscriber = ctx.inventory.subscriber(login)
+        contract = check_contract(sub)
+        report = actions.status(ctx, sub.login)
+        return {
+            "login": sub.login,
+            "ixc": subscriber_view(sub),
+            "contrato": {
+                "estado": contract.state,
+                "permitido": contract.allowed,
+                "avisos": contract.notices,
+                "bloqueado": contract.state in ("blocked", "disabled"),
+                "reduzido": bool(sub.contract and sub.contract.speed_reduced),
+            },
+            "equipamento": report.model_dump(mode="json"),
+            "estado": status_lines(report),
+            "achados": report.summary_pt,
+            "pode_abrir_os": contract.allowed and self._can_open_tickets(ctx),
+            "motivo_sem_os": None if contract.allowed else NO_TICKET_BLOCKED_PT,
+            "prazo_n3": n3_deadline(self.clock()).as_dict(),
+            "historico": self.history(sub.login, self.config.history_limit),
+        }
+
+    def history(self, login: str, limit: int) -> list[dict[str, Any]]:
+        return self.shared.journal.history(login, limit=max(1, min(limit, 200)))
+
+    def recent_actions(self, limit: int) -> list[dict[str, Any]]:
+        conn = sqlite3.connect(self.settings.journal_file, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute(
+                "SELECT at, operator, login, device, action, outcome, changed, message "
+                "FROM actions ORDER BY id DESC LIMIT ?",
+                (max(1, min(limit, 1000)),),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [dict(r) for r in rows]
+
+    # -- device actions -------------------------------------------------------------------
+
+    def reconfigure(
+        self, user: str, login: str, *, pppoe: bool, dns: bool, wifi: bool, dry_run: bool
+    ) -> dict[str, Any]:
+        ctx = self.context(user)
+        result = actions.reconfigure(ctx, login, pppoe=pppoe, dns=dns, wifi=wifi, dry_run=dry_run)
+        return outcome(result)
+
+    def change_wifi(self, user: str, login: str, redes: list[dict[str, Any]]) -> dict[str, Any]:
+        """Validate, write to IXC's login record (read-merge-PUT), then apply and verify."""
+        ctx = self.context(user)
+        records = _wifi_records(redes)
+        sub: Subscriber = ctx.inventory.subscriber(login)
+        require_actionable(sub, "alterar Wi-Fi")
+        # Refuse before touching IXC when another action holds the device right now.
+        with device_lock(self.settings.home, f"{sub.host}:{sub.port}"):
+            pass
+        ctx.inventory.update_wifi(sub.login, records)
+        ctx.journal.record_action(
+            operator=ctx.who,
+            login=sub.login,
+            device=f"{sub.host}:{sub.port}",
+            action="alterar_wifi_ixc",
+            outcome="saved",
+            changed=sorted(
+                {"ssid"} | ({"wifi_key"} if any(r.passphrase for r in records) else set())
+            ),
+            message="Wi-Fi gravado no IXC: "
+            + ", ".join(f"{r.band.value} SSID {r.ssid!r}" for r in records),
+        )
+        try:
+            result = actions.reconfigure(ctx, sub.login, wifi=True)
+        except actions.ReconfigureFailed as exc:
+            exc.result.notices.insert(
+                0, "Os novos dados do Wi-Fi já estão gravados no IXC; só o equipamento falhou."
+            )
+            raise
+        data = outcome(result)
+        data["ixc_atualizado"] = True
+        return data
+
+    def reveal(self, user: str, login: str, campo: str, band: str | None) -> dict[str, Any]:
+        """A customer secret from IXC, shown on an explicit click, and journaled."""
+        ctx = self.context(user)
+        sub: Subscriber = ctx.inventory.subscriber(login)
+        require_actionable(sub, "mostrar senha")
+        secret: SecretStr | None
+        if campo == "pppoe":
+            secret, what = sub.pppoe_password, "senha PPPoE"
+        elif campo == "wifi":
+            try:
+                rec = sub.wifi_for(Band(band or ""))
+            except ValueError:
+                raise InputError(f"banda inválida {band!r}", operation="mostrar senha") from None
+            secret, what = (rec.passphrase if rec else None), f"senha do Wi-Fi {band}"
+        else:
+            raise InputError(f"campo inválido {campo!r}", operation="mostrar senha")
+        if secret is None:
+            raise InputError(f"{what} não cadastrada no IXC", operation="mostrar senha")
+        ctx.journal.record_action(
+            operator=ctx.who,
+            login=sub.login,
+            device=f"{sub.host}:{sub.port}",
+            action="mostrar_senha",
+            outcome="shown",
+            changed=[],
+            message=f"{what} exibida ao atendente {ctx.who}",
+        )
+        return {"campo": campo, "band": band, "valor": secret.get_secret_value()}
+
+    # -- N3 -------------------------------------------------------------------------------
+
+    def _can_open_tickets(self, ctx: Context) -> bool:
+        try:
+            return bool(getattr(ctx.inventory, "can_open_service_orders", False))
+        except CpeError:
+            return False
+
+    def _n3_route(self) -> tuple[str, str]:
+        if self.config.n3_assunto_id and self.config.n3_setor:
+            return self.config.n3_assunto_id, self.config.n3_setor
+        from cpe.lab import control
+
+        info = control.running_info(self.settings)
+        if info and info.get("ixc_url") == self.settings.ixc_url:
+            return "1", "1"  # the lab's IXC accepts any subject and sector
+        raise ServiceUnavailable("N3 subject/sector not configured", detail_pt=N3_ROUTE_MISSING_PT)
+
+    def open_ticket(
+        self, user: str, login: str, achados: list[str], observacao: str
+    ) -> dict[str, Any]:
+        ctx = self.context(user)
+        sub: Subscriber = ctx.inventory.subscriber(login)
+        check = check_contract(sub)
+        if not check.allowed:
+            raise PolicyRefused(
+                f"contract {check.state}",
+                device=sub.login,
+                operation="abrir O.S.",
+                detail_pt=NO_TICKET_BLOCKED_PT,
+            )
+        if not self._can_open_tickets(ctx):
+            raise ServiceUnavailable(
+                "source cannot open service orders",
+                operation="abrir O.S.",
+                detail_pt="A fonte de assinantes (arquivo) não abre O.S.: abra direto no IXC.",
+            )
+        assunto, setor = self._n3_route()
+        deadline = n3_deadline(self.clock())
+        message = ticket_message(ctx.who, sub, achados, observacao, deadline.due_pt)
+        opener = ctx.inventory.open_service_order
+        extra: dict[str, Any] = {}
+        if "now" in inspect.signature(opener).parameters:
+            # IXC's data_abertura is São Paulo wall-clock time, from the same clock.
+            extra["now"] = deadline.opened_at.replace(tzinfo=None)
+        os_id = opener(
+            sub,
+            message,
+            assunto_id=assunto,
+            setor=setor,
+            prioridade=self.config.n3_prioridade,
+            **extra,
+        )
+        ctx.journal.record_action(
+            operator=ctx.who,
+            login=sub.login,
+            device=f"{sub.host}:{sub.port}",
+            action="abrir_os_n3",
+            outcome="opened",
+            changed=[],
+            message=f"O.S. {os_id} aberta para o N3; prazo {deadline.hours} h ({deadline.due_pt})",
+        )
+        return {"os_id": os_id, "mensagem_os": message, **deadline.as_dict()}
+
+    # -- technician and admin -------------------------------------------------------------
+
+    def start_audit(
+        self,
+        user: str,
+        *,
+        model: str | None,
+        login_glob: str | None,
+        contract_status: str | None,
+    ) -> dict[str, Any]:
+        """Start a fleet audit in a background thread; its results land in the journal."""
+        mod = audit_module()
+        if mod is None or not all(hasattr(mod, n) for n in ("AuditRunner", "Selection")):
+            raise ServiceUnavailable(
+                "cpe.audit not available",
+                operation="auditoria",
+                detail_pt=(
+                    "A auditoria em lote ainda não está disponível nesta instalação "
+                    "(módulo cpe.audit ausente). Use `cpe audit` quando existir."
+                ),
+            )
+        ctx = self.context(user)
+        selection = mod.Selection.build(
+            model=model, login_glob=login_glob, contract_status=contract_status
+        )
+        runner = mod.AuditRunner(ctx)
+        run_id: str = runner.start(selection)
+
+        def work() -> None:
+            try:
+                runner.run(run_id, selection)
+            except Exception:  # the thread must not die silently; the journal shows the state
+                log.exception("audit run %s failed", run_id)
+
+        threading.Thread(target=work, name=f"audit-{run_id}", daemon=True).start()
+        return {"run_id": run_id, "estado": "started"}
+
+    def audit_runs(self, limit: int) -> list[dict[str, Any]]:
+        return self.shared.journal.runs(limit=max(1, min(limit, 200)))
+
+    def audit_report(self, run_id: str) -> dict[str, Any]:
+        journal = self.shared.journal
+        state = journal.run_state(run_id)
+        if state is None:
+            raise InputError(f"execução {run_id!r} não encontrada", operation="auditoria")
+        devices = [
+            {k: r[k] for k in ("login", "model", "verdict", "drifts", "at")}
+            for r in journal.results(run_id)
+        ]
+        summary: dict[str, int] = {}
+        for d in devices:
+            summary[d["verdict"]] = summary.get(d["verdict"], 0) + 1
+        return {"run_id": run_id, "estado": state, "summary": summary, "devices": devices}
+
+    def audit_export(self, run_id: str, fmt: str) -> tuple[str, str]:
+        """The run's report as cpe.audit_report renders it: (text, media type)."""
+        journal = self.shared.journal
+        if journal.run_state(run_id) is None:
+            raise InputError(f"execução {run_id!r} não encontrada", operation="relatório")
+        writers = {
+            "json": ("cpe.audit_report", "write_json", "application/json"),
+            "csv": ("cpe.audit_report", "write_csv", "text/csv; charset=utf-8"),
+            "html": ("cpe.audit_html", "write_html", "text/html; charset=utf-8"),
+        }
+        if fmt not in writers:
+            raise InputError(f"formato {fmt!r} inválido (json, csv ou html)", operation="relatório")
+        module, name, media = writers[fmt]
+        try:
+            write = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            raise ServiceUnavailable(
+                f"{module}.{name} not available",
+                operation="relatório",
+                detail_pt="Relatórios de auditoria ainda não disponíveis nesta instalação.",
+            ) from None
+        buf = io.StringIO()
+        write(journal, run_id, buf)
+        return buf.getvalue(), media
+
+    def vault_listing(self) -> dict[str, Any]:
+        vault = self.shared.vault()
+        return {
+            "entradas": [
+                {
+                    "tipo": e.kind,
+                    "nome": e.name,
+                    "modelo": e.model,
+                    "senhas_candidatas": e.candidates,
+                }
+                for e in vault.entries()
+            ],
+            "segredos": vault.secret_names(),
+        }
+
+
+def outcome(result: actions.ReconfigureResult) -> dict[str, Any]:
+    """A reconfigure result with the words the page shows."""
+    if result.dry_run:
+        texto = result.message_pt or "Simulação: nada foi alterado."
+    elif result.verified and result.changed:
+        texto = f"Feito e conferido no equipamento ({', '.join(result.changed)})."
+    elif result.verified:
+        texto = "Feito e conferido no equipamento: já estava conforme o IXC, nada precisou mudar."
+    else:
+        texto = result.message_pt or "Não foi possível confirmar a alteração."
+    return {
+        "ok": bool(result.verified and not result.error),
+        "texto": texto,
+        "proximo_passo": None,
+        "avisos": result.notices,
+        "resultado": result.model_dump(mode="json"),
+    }
+
+
+def _wifi_records(redes: list[dict[str, Any]]) -> list[WifiRecord]:
+    if not redes:
+        raise InputError("informe ao menos uma rede Wi-Fi", operation="alterar Wi-Fi")
+    out: list[WifiRecord] = []
+    for rede in redes:
+        try:
+            band = Band(str(rede.get("band", "")))
+        except ValueError:
+            raise InputError(
+                f"banda inválida {rede.get('band')!r} (use 2.4GHz ou 5GHz)",
+                operation="alterar Wi-Fi",
+            ) from None
+        ssid = str(rede.get("ssid") or "")
+        senha = rede.get("senha")
+        try:
+            validate_ssid(ssid)
+            if senha:
+                validate_passphrase(str(senha))
+        except ValueError as exc:
+            raise InputError(f"{band.value}: {exc}", operation="alterar Wi-Fi") from None
+        out.append(
+            WifiRecord(band=band, ssid=ssid, passphrase=SecretStr(str(senha)) if senha else None)
+        )
+    return out
+
+
+def ticket_message(
+    who: str, sub: Subscriber, achados: list[str], observacao: str, due_pt: str
+) -> str:
+    lines = [
+        "Encaminhado ao N3 pelo atendimento (cpe-toolkit).",
+        f"Atendente: {who}",
+        f"Login PPPoE: {sub.login}",
+        f"Cliente: {sub.customer_name or '-'}",
+        f"Equipamento: {sub.model_text or sub.model or '-'} em {sub.host or '?'}:{sub.port}",
+        f"Prazo informado ao cliente: {due_pt}",
+        "",
+        "Achados:",
+        *[f"- {a.strip()}" for a in achados if a and a.strip()][:30],
+    ]
+    if observacao.strip():
+        lines += ["", "Observação do atendente (contato, melhor período):", observacao.strip()]
+    return "\n".join(lines)[:MAX_TICKET_TEXT]
+
+
+def audit_module() -> Any:
+    """cpe.audit when it is installed, else None."""
+    try:
+        return importlib.import_module("cpe.audit")
+    except ImportError:
+        return None
+
+
+__all__ = ["Backend", "ServiceContext", "ServiceUnavailable", "audit_module", "outcome"]

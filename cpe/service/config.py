@@ -1,0 +1,28 @@
+"""Service settings (environment first, CPE_ prefix): N3 ticket routing, limits, sessions.
+
+Kept apart from cpe.settings so the core settings stay about devices and IXC.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPE_", extra="ignore")
+
+    #: IXC `su_oss_assunto` id and sector for N3 tickets (per tenant; ask the ISP).
+    n3_assunto_id: str | None = None
+    n3_setor: str | None = None
+    n3_prioridade: str = "N"
+    #: Per-user token bucket: `rate_burst` requests at once, `rate_per_s` sustained.
+    rate_burst: float = 60.0
+    rate_per_s: float = 2.0
+    #: Login attempts per user name and per client address: burst, then one a minute.
+    login_burst: float = 5.0
+    login_per_s: float = 1.0 / 60.0
+    session_hours: float = 12.0
+    #: Mark cookies Secure (set it when the service sits behind HTTPS).
+    secure_cookies: bool = False
+    #: Recent history shown to agents on the page.
+    history_limit: int = 10

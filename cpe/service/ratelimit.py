@@ -1,0 +1,62 @@
+"""Per-user token buckets: bursts of clicks are fine, a runaway script is slowed down."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+RATE_LIMITED_PT = "Muitas solicitações seguidas. Aguarde alguns segundos e tente de novo."
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """`capacity` requests at once, refilled at `per_second`; thread-safe."""
+
+    def __init__(
+        self,
+        capacity: float,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.capacity = capacity
+        self.per_second = per_second
+        self.clock = clock
+        self.max_keys = max_keys
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, cost: float = 1.0) -> float:
+        """0.0 when allowed; otherwise the seconds to wait before the next try."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if len(self._buckets) >= self.max_keys:
+                    # Forget full buckets first: they carry no state worth keeping.
+                    self._buckets = {
+                        k: b for k, b in self._buckets.items() if b.tokens < self.capacity
+                    }
+                bucket = self._buckets[key] = _Bucket(self.capacity, now)
+            bucket.tokens = min(
+                self.capacity, bucket.tokens + (now - bucket.stamp) * self.per_second
+            )
+            bucket.stamp = now
+            if bucket.tokens >= cost:
+                bucket.tokens -= cost
+                return 0.0
+            if self.per_second <= 0:
+                return 60.0
+            return (cost - bucket.tokens) / self.per_second
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._buckets.pop(key, None)
