@@ -39,5 +39,16 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/audit_scale.py
 
+# Support matrix: the conformance suite (simulators + captured fixtures) with the matrix
+# plugin, then docs/support-matrix.md. A failing test still renders (as FALHOU); the exit
+# code is the suite's.
+matrix: $(STAMP)
+	mkdir -p test-output
+	$(BIN)/python -m pytest -q -n 2 -p cpe.matrix.plugin \
+	  --matrix-results=test-output/conformance-results.json tests/conformance; \
+	status=$$?; \
+	$(BIN)/python -m cpe.matrix --results test-output/conformance-results.json \
+	  --out docs/support-matrix.md && exit $$status
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output
