@@ -73,6 +73,8 @@ class ReconfigureResult(Out):
     verified: bool = False
     rolled_back: bool = False
     dry_run: bool = False
+    #: What the difference called for; `changed` is what the device actually accepted.
+    planned: list[str] = Field(default_factory=list)
     unverified: list[str] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)
     message_pt: str = ""
@@ -327,82 +329,158 @@ def reconfigure(
     sub = ctx.inventory.subscriber(login)
     check = require_actionable(sub, "reconfigure")
     result = ReconfigureResult(login=sub.login, dry_run=dry_run, notices=list(check.notices))
-    device = f"{sub.host}:{sub.port}"
-    before_dump: dict[str, Any] | None = None
-    after_dump: dict[str, Any] | None = None
+    run = _Run(ctx, sub, result)
     try:
-        with device_lock(ctx.settings.home, device):
-            drv = open_driver(ctx, sub)
-            caps = type(drv).capabilities
-            with drv:
-                before = drv.get_status()
-                before_dump = _status_dict(sub, before)
-                if before.bridge_mode:
-                    raise Unsupported(
-                        "bridge mode",
-                        device=sub.login,
-                        model=sub.model,
-                        operation="reconfigure",
-                        detail_pt=BRIDGE_PT,
-                    )
-                changes = _changes_for(sub, before, caps, ctx, pppoe, dns, wifi)
-                result.changed = drift_mod.drift_names(changes)
-                if dry_run or not changes:
-                    result.verified = not changes
-                    result.message_pt = (
-                        "Simulação: nada foi alterado."
-                        if dry_run
-                        else "Nada a alterar: o equipamento já está conforme o IXC."
-                    )
-                    _journal(ctx, sub, result, before_dump, None)
-                    return result
-                _apply_non_pppoe(drv, sub, changes, ctx)
-                needs_pppoe = any(c.name == drift_mod.PPPOE for c in changes)
-                if needs_pppoe:
-                    _apply_pppoe(drv, sub)
-                else:
-                    after = drv.get_status()
-            if needs_pppoe:
-                after = _read_after_wan_restart(ctx, sub, drv, sleep)
-            after_dump = _status_dict(sub, after)
-            bad = _verify(sub, after, changes, ctx, caps)
-            if not bad:
-                result.verified = True
-                result.message_pt = DONE_PT
-            else:
-                result.unverified = bad
-                result.rolled_back = _restore(
-                    ctx,
-                    sub,
-                    before,
-                    [c for c in changes if c.name in bad and c.name != drift_mod.PPPOE],
-                )
-                raise VerifyFailed(
-                    ", ".join(bad),
+        with device_lock(ctx.settings.home, f"{sub.host}:{sub.port}"):
+            run.execute(pppoe=pppoe, dns=dns, wifi=wifi, dry_run=dry_run, sleep=sleep)
+    except CpeError as exc:
+        run.fail(exc)
+        raise ReconfigureFailed(result, exc) from exc
+    except BaseException:
+        # Ctrl-C or SIGTERM mid-action: say in the journal what may have been written,
+        # so the next reader knows to re-read the device (`cpe status` tells the truth).
+        result.unverified = [d.name for d in run.applied]
+        result.message_pt = "Ação interrompida; releia o equipamento com `cpe status`."
+        run.journal(outcome="interrupted")
+        raise
+    run.journal()
+    return result
+
+
+class _Run:
+    """One reconfigure: what was planned, what the device accepted, what the journal says."""
+
+    def __init__(self, ctx: Context, sub: Subscriber, result: ReconfigureResult) -> None:
+        self.ctx, self.sub, self.result = ctx, sub, result
+        self.applied: list[drift_mod.Drift] = []
+        self.before: DeviceStatus | None = None
+        self.before_dump: dict[str, Any] | None = None
+        self.after_dump: dict[str, Any] | None = None
+
+    def execute(
+        self,
+        *,
+        pppoe: bool,
+        dns: bool,
+        wifi: bool,
+        dry_run: bool,
+        sleep: Callable[[float], None],
+    ) -> None:
+        ctx, sub, result = self.ctx, self.sub, self.result
+        drv = open_driver(ctx, sub)
+        caps = type(drv).capabilities
+        with drv:
+            before = self.before = drv.get_status()
+            self.before_dump = _status_dict(sub, before)
+            if before.bridge_mode:
+                raise Unsupported(
+                    "bridge mode",
                     device=sub.login,
                     model=sub.model,
-                    operation="verify",
-                    detail_pt=(
-                        f"A releitura não confirmou: {', '.join(bad)}. "
-                        + (
-                            "As alterações não confirmadas foram desfeitas. "
-                            if result.rolled_back
-                            else ""
-                        )
-                        + (
-                            "O provedor recusou o PPPoE do IXC: confira login/senha no IXC. "
-                            if drift_mod.PPPOE in bad
-                            else ""
-                        )
-                    ),
+                    operation="reconfigure",
+                    detail_pt=BRIDGE_PT,
                 )
-    except CpeError as exc:
+            changes = _changes_for(sub, before, caps, ctx, pppoe, dns, wifi)
+            result.changed = drift_mod.drift_names(changes)
+            result.planned = list(result.changed)
+            if dry_run or not changes:
+                result.verified = not changes
+                result.message_pt = (
+                    "Simulação: nada foi alterado."
+                    if dry_run
+                    else "Nada a alterar: o equipamento já está conforme o IXC."
+                )
+                return
+            _apply_non_pppoe(drv, sub, changes, ctx, self.applied)
+            needs_pppoe = any(c.name == drift_mod.PPPOE for c in changes)
+            if needs_pppoe:
+                self.applied.append(drift_mod.Drift(drift_mod.PPPOE))
+                _apply_pppoe(drv, sub)
+            else:
+                after = drv.get_status()
+        if needs_pppoe:
+            after = _read_after_wan_restart(ctx, sub, drv, sleep)
+        self.after_dump = _status_dict(sub, after)
+        bad = _verify(sub, after, changes, ctx, caps)
+        if not bad:
+            result.verified = True
+            result.message_pt = DONE_PT
+            return
+        result.unverified = bad
+        result.rolled_back = _restore(
+            ctx, sub, before, [c for c in changes if c.name in bad and c.name != drift_mod.PPPOE]
+        )
+        raise VerifyFailed(
+            ", ".join(bad),
+            device=sub.login,
+            model=sub.model,
+            operation="verify",
+            detail_pt=(
+                f"A releitura não confirmou: {', '.join(bad)}. "
+                + ("As alterações não confirmadas foram desfeitas. " if result.rolled_back else "")
+                + (
+                    "O provedor recusou o PPPoE do IXC: confira login/senha no IXC. "
+                    if drift_mod.PPPOE in bad
+                    else ""
+                )
+            ),
+        )
+
+    def fail(self, exc: CpeError) -> None:
+        """A step failed: restore what the device had accepted, or say precisely what is
+        changed but unverified."""
+        result = self.result
+        if self.applied and not result.unverified:
+            applied_names = drift_mod.drift_names(self.applied)
+            result.changed = applied_names
+            undo = [d for d in self.applied if d.name != drift_mod.PPPOE]
+            restored = (
+                self.before is not None
+                and bool(undo)
+                and _restore(self.ctx, self.sub, self.before, undo)
+            )
+            result.rolled_back = restored and len(undo) == len(self.applied)
+            result.unverified = (
+                [n for n in applied_names if n == drift_mod.PPPOE] if restored else applied_names
+            )
+            state = (
+                "as alterações foram desfeitas"
+                if result.rolled_back
+                else f"alterado mas não conferido: {', '.join(result.unverified)}"
+            )
+            result.message_pt = f"{exc.pt()} ({state})"
+        else:
+            result.message_pt = exc.pt()
         result.error = exc.as_dict()
-        result.message_pt = exc.pt()
-        _journal(ctx, sub, result, before_dump, after_dump)
-        raise ReconfigureFailed(result, exc) from exc
-    _journal(ctx, sub, result, before_dump, after_dump)
-    return result
+        self.journal()
+
+    def journal(self, outcome: str | None = None) -> None:
+        r = self.result
+        outcome = outcome or (
+            "dry_run"
+            if r.dry_run
+            else "verified"
+            if r.verified and not r.error
+            else "rolled_back"
+            if r.rolled_back
+            else "changed_unverified"
+            if r.unverified
+            else "error"
+        )
+        try:
+            self.ctx.journal.record_action(
+                operator=self.ctx.who,
+                login=self.sub.login,
+                device=f"{self.sub.host}:{self.sub.port}",
+                action="reconfigure",
+                outcome=outcome,
+                changed=r.changed,
+                before=self.before_dump,
+                after=self.after_dump,
+                message=r.message_pt,
+            )
+        except Exception:  # a journal failure must not hide the device result
+            log.exception("journal write failed")
 
 
 class ReconfigureFailed(CpeError):
@@ -424,10 +502,16 @@ class ReconfigureFailed(CpeError):
 
 
 def _apply_non_pppoe(
-    drv: Driver, sub: Subscriber, changes: list[drift_mod.Drift], ctx: Context
+    drv: Driver,
+    sub: Subscriber,
+    changes: list[drift_mod.Drift],
+    ctx: Context,
+    applied: list[drift_mod.Drift],
 ) -> None:
     if any(c.name == drift_mod.DNS for c in changes):
         p, s = drift_mod.standard_dns(ctx.settings)
+        # Recorded before the call: a write that fails half-way may still have landed.
+        applied.append(drift_mod.Drift(drift_mod.DNS))
         drv.set_dns(p, s)
     for band in _wifi_bands(changes):
         rec = sub.wifi_for(band)
@@ -438,6 +522,7 @@ def _apply_non_pppoe(
                 operation="set_wifi",
                 detail_pt=f"O IXC não tem SSID/senha cadastrados para {band}.",
             )
+        applied.extend(c for c in changes if c.band == band)
         drv.set_wifi(band, rec.ssid, rec.passphrase)
 
 
@@ -491,31 +576,3 @@ def _restore(
         log.warning("restore failed on %s", sub.login)
         return False
     return ok
-
-
-def _journal(
-    ctx: Context,
-    sub: Subscriber,
-    result: ReconfigureResult,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    outcome = (
-        "dry_run"
-        if result.dry_run
-        else ("verified" if result.verified else ("error" if result.error else "unverified"))
-    )
-    try:
-        ctx.journal.record_action(
-            operator=ctx.who,
-            login=sub.login,
-            device=f"{sub.host}:{sub.port}",
-            action="reconfigure",
-            outcome=outcome,
-            changed=result.changed,
-            before=before,
-            after=after,
-            message=result.message_pt,
-        )
-    except Exception:  # a journal failure must not hide the device result
-        log.exception("journal write failed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -53,6 +55,8 @@ def reconfigure(
 ) -> None:
     """Reaplica PPPoE, DNS e Wi-Fi do IXC (sem opções: tudo), confere e desfaz se falhar."""
     ctx = Context()
+    # SIGTERM must unwind like Ctrl-C so the journal records the interruption.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         if not as_json:
             err.print(f"Conferindo o equipamento de [bold]{login}[/]…")
@@ -62,6 +66,11 @@ def reconfigure(
             emit_json(exc.result.model_dump(mode="json"))
         _print_result(exc.result, as_json)
         fail(exc)
+    except KeyboardInterrupt:
+        err.print(
+            "[yellow]Interrompido.[/] Releia o equipamento com `cpe status` antes de agir de novo."
+        )
+        raise typer.Exit(130) from None
     except CpeError as exc:
         if as_json:
             emit_json(
@@ -78,6 +87,10 @@ def reconfigure(
     if as_json:
         emit_json(result.model_dump(mode="json"))
     _print_result(result, as_json)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_result(result: actions.ReconfigureResult, as_json: bool) -> None:
