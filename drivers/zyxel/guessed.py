@@ -85,10 +85,11 @@ TELNET_PASSWORD_PROMPT = "Password: "  # noqa: S105 - a prompt, not a secret
 LOGIN_INCORRECT = "Login incorrect."
 #: Followed by the number of attempts; the driver reads `(\d+) attempt`.
 ATTEMPTS_LEFT_TEMPLATE = "{n} attempt(s) left before lockout."
-ATTEMPTS_LEFT_RE = r"(\d+)\s+attempt\(s\)\s+left"
+# Word boundary and bounded digit runs keep these linear on hostile banners.
+ATTEMPTS_LEFT_RE = r"\b(\d{1,6})\s+attempt\(s\)\s+left"
 LOCKED_TEMPLATE = "Account is locked. Try again in {s} seconds."
 LOCKED_MARK = r"account is locked"
-LOCKED_SECONDS_RE = r"account is locked[^\n]*?(\d+)\s+seconds"
+LOCKED_SECONDS_RE = r"account is locked[^\n]{0,120}?\b(\d{1,6})\s+seconds"
 BUSY_LINE = "Another administrator is logged in. Try again later."
 BUSY_RE = r"another administrator is logged in"
 #: [G] CLI ports on real units (the inventory/vault gives the ISP's, in Target.cli_port).

@@ -420,10 +420,14 @@ def _get(node: Any, key: str | int) -> Any:
     return None
 
 
+#: No real table has more rows; a larger index printed by a device is ignored, not padded.
+MAX_INDEX = 1024
+
+
 def _put(node: Any, key: str | int, value: Any) -> None:
     if isinstance(node, dict) and isinstance(key, str):
         node[key] = value
-    elif isinstance(node, list) and isinstance(key, int):
+    elif isinstance(node, list) and isinstance(key, int) and key < MAX_INDEX:
         while len(node) <= key:
             node.append(None)
         node[key] = value
