@@ -10,6 +10,7 @@ Callers pass only masked data; `mask()` is here so every writer masks the same w
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -54,6 +55,16 @@ CREATE TABLE IF NOT EXISTS actions (
     message TEXT
 );
 CREATE INDEX IF NOT EXISTS actions_login ON actions(login);
+CREATE TABLE IF NOT EXISTS fix_results (
+    run_id TEXT NOT NULL,
+    login TEXT NOT NULL,
+    at TEXT NOT NULL,
+    dry_run INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    changed TEXT NOT NULL,
+    reason TEXT,
+    UNIQUE(run_id, login, dry_run)
+);
 """
 
 SECRET_KEYS = ("password", "passphrase", "senha", "psk", "key", "token", "secret")
@@ -63,13 +74,17 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    # Cached: a 10,000-device audit masks the same few dozen keys over and over.
+    low = key.lower()
+    return any(s in low for s in SECRET_KEYS)
+
+
 def mask(value: Any) -> Any:
     """Mask every value whose key looks secret, recursively."""
     if isinstance(value, dict):
-        return {
-            k: ("***" if any(s in str(k).lower() for s in SECRET_KEYS) and v else mask(v))
-            for k, v in value.items()
-        }
+        return {k: ("***" if v and _secret_key(str(k)) else mask(v)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [mask(v) for v in value]
     return value
@@ -180,6 +195,32 @@ class Journal:
             ),
         )
 
+    def add_results(
+        self,
+        run_id: str,
+        rows: list[tuple[str, str | None, str, list[str], dict[str, Any]]],
+    ) -> None:
+        """Several (login, model, verdict, drifts, detail) in one transaction: a batch
+        writes each result within a fraction of a second, at a fraction of the cost."""
+        if not rows:
+            return
+        at = now_iso()
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(
+                "INSERT OR IGNORE INTO audit_results"
+                "(run_id, login, at, model, verdict, drifts, detail) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (run_id, lo, at, mo, ve, json.dumps(dr), json.dumps(mask(de)))
+                    for lo, mo, ve, dr, de in rows
+                ],
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     def done_logins(self, run_id: str) -> set[str]:
         rows = (
             self._conn()
@@ -203,6 +244,81 @@ class Journal:
                 "detail": json.loads(row["detail"]),
                 "at": row["at"],
             }
+
+    def results_raw(self, run_id: str) -> Iterator[tuple[str, str | None, str, str, str, str]]:
+        """(login, model, verdict, drifts JSON, detail JSON, at) ordered by login, without
+        decoding: a 10,000-device JSON report splices the stored text as it is."""
+        cur = self._conn().execute(
+            "SELECT login, model, verdict, drifts, detail, at FROM audit_results "
+            "WHERE run_id=? ORDER BY login",
+            (run_id,),
+        )
+        for row in cur:
+            yield (
+                row["login"],
+                row["model"],
+                row["verdict"],
+                row["drifts"],
+                row["detail"],
+                row["at"],
+            )
+
+    def verdict_counts(self, run_id: str) -> dict[str, int]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT verdict, COUNT(*) AS n FROM audit_results WHERE run_id=? GROUP BY verdict",
+                (run_id,),
+            )
+            .fetchall()
+        )
+        return {str(r["verdict"]): int(r["n"]) for r in rows}
+
+    # -- bulk fixes (`cpe audit --fix`) ------------------------------------------------------
+
+    def add_fix_result(
+        self,
+        run_id: str,
+        login: str,
+        *,
+        dry_run: bool,
+        outcome: str,
+        changed: list[str],
+        reason: str | None = None,
+    ) -> None:
+        """One device's fix outcome (fixed, failed, skipped, would_fix) within a run."""
+        self._conn().execute(
+            "INSERT OR IGNORE INTO fix_results(run_id, login, at, dry_run, outcome, changed,"
+            " reason) VALUES (?,?,?,?,?,?,?)",
+            (run_id, login, now_iso(), int(dry_run), outcome, json.dumps(changed), reason),
+        )
+
+    def fix_results(self, run_id: str, *, dry_run: bool) -> Iterator[dict[str, Any]]:
+        cur = self._conn().execute(
+            "SELECT login, outcome, changed, reason, at FROM fix_results "
+            "WHERE run_id=? AND dry_run=? ORDER BY login",
+            (run_id, int(dry_run)),
+        )
+        for row in cur:
+            yield {
+                "login": row["login"],
+                "outcome": row["outcome"],
+                "changed": json.loads(row["changed"]),
+                "reason": row["reason"],
+                "at": row["at"],
+            }
+
+    def fix_counts(self, run_id: str, *, dry_run: bool) -> dict[str, int]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT outcome, COUNT(*) AS n FROM fix_results WHERE run_id=? AND dry_run=? "
+                "GROUP BY outcome",
+                (run_id, int(dry_run)),
+            )
+            .fetchall()
+        )
+        return {str(r["outcome"]): int(r["n"]) for r in rows}
 
     # -- actions ---------------------------------------------------------------------------
 

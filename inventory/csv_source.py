@@ -25,6 +25,7 @@ import ipaddress
 import os
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +113,10 @@ class CsvSource:
             number = index + 1
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            cells = _split(line)
+            try:
+                cells = _split(line)
+            except csv.Error as exc:  # e.g. a field over csv's 128 KB limit
+                raise self._error(number, f"linha ilegível ({exc})") from None
             if not columns:
                 columns = self._header(cells, number)
                 continue
@@ -140,7 +144,8 @@ class CsvSource:
             raise self._error(number, "o separador deve ser ';' (ponto e vírgula), não ','")
         missing = [h for h in HEADER if h not in names]
         unknown = [n for n in names if n not in HEADER]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        # Counter, not names.count(): that is quadratic on a hostile 100k-column header.
+        dupes = sorted(n for n, k in Counter(names).items() if k > 1)
         problems = []
         if missing:
             problems.append("faltam as colunas " + ", ".join(missing))
@@ -173,7 +178,11 @@ class CsvSource:
                 raise self._error(number, f"ip inválido {v['ip']!r}") from None
         port = DEFAULT_PORT
         if v["porta"]:
-            if not v["porta"].isdigit() or not 1 <= int(v["porta"]) <= 65535:
+            # isascii(): "²" passes isdigit() but not int(); the length keeps int() in range.
+            porta = v["porta"]
+            if not (porta.isascii() and porta.isdigit() and len(porta) <= 5) or not (
+                1 <= int(porta) <= 65535
+            ):
                 raise self._error(number, f"porta inválida {v['porta']!r} (1 a 65535)")
             port = int(v["porta"])
         status = (v["status_internet"] or "A").upper()

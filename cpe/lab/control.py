@@ -15,7 +15,7 @@ import requests
 from pydantic import SecretStr
 
 from cpe.errors import CpeError
-from cpe.lab.daemon import LabConfig
+from cpe.lab.config import LabConfig
 from cpe.settings import Settings, clear_settings
 
 LAB_SETTING_KEYS = ["ixc_url", "ssh_port", "telnet_port", "wan_settle_s", "wan_up_wait_s"]
@@ -68,6 +68,7 @@ def up(
     seed: int = 2389,
     wan_restart_s: float = 3.0,
     timeout_s: float = 180.0,
+    models: list[str] | None = None,
 ) -> dict[str, Any]:
     home = settings.home
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -94,6 +95,7 @@ def up(
         wan_restart_s=wan_restart_s,
         ssh_port=22 if root else 2222,
         telnet_port=23 if root else 2323,
+        models=models,
     )
     payload = cfg.model_dump_json()
     if admin_password is not None:

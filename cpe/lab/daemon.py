@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 
 from cpe.lab import plan as P
+from cpe.lab.config import LabConfig
 from cpe.models import Band
 from cpe.settings import Settings, write_settings
 from cpe.vault import Vault
@@ -35,18 +36,6 @@ from drivers.sim.server import raise_fd_limit
 from inventory.ixc import simulator as ixc_sim
 
 log = logging.getLogger("cpe.lab")
-
-
-class LabConfig(BaseModel):
-    home: Path
-    size: int = 16
-    seed: int = 2389
-    latency_ms: float = 0.0
-    fault_rate: float = 0.0
-    admin_password: SecretStr | None = None
-    wan_restart_s: float = 3.0
-    ssh_port: int = 22
-    telnet_port: int = 23
 
 
 def _candidates(model: str, rng: random.Random) -> list[str]:
@@ -94,6 +83,7 @@ class Lab:
             cfg.size,
             seed=cfg.seed,
             fault_rate=cfg.fault_rate,
+            models=cfg.models,
             single_password=cfg.admin_password is not None,
             block=block,
         )
@@ -183,7 +173,8 @@ class Lab:
         if P.BUSY in plan.planted:
             dev.hold_session_elsewhere()
         if P.WEB_DOWN in plan.planted:
-            dev.knobs.fault = Fault.RESET
+            # Web UI only: the Zyxel CLI simulator honours `fault` too, and must answer.
+            dev.knobs.web_down = True
         if plan.model == "zyxel":
             dev.extra["cli"] = True
             dev.extra["ssh_port"] = self.cfg.ssh_port

@@ -233,10 +233,13 @@ class FiberhomeDriver(Driver):
         return str(token) if token else None
 
     def _wans(self, operation: str) -> list[dict[str, Any]]:
+        return self._wan_list(self._read(M_ALL_WAN, operation), M_ALL_WAN, operation)
+
+    def _wan_list(self, data: dict[str, Any], method: str, operation: str) -> list[dict[str, Any]]:
         try:
-            return parse.wan_list(self._read(M_ALL_WAN, operation))
+            return parse.wan_list(data)
         except ValueError:
-            raise self._err(ParseError, f"{M_ALL_WAN}: no WAN list", operation) from None
+            raise self._err(ParseError, f"{method}: no WAN list", operation) from None
 
     def _lan(self, operation: str) -> dict[str, Any] | None:
         """The LAN object; None when this firmware does not answer the guessed method."""
@@ -299,7 +302,7 @@ class FiberhomeDriver(Driver):
         answer = self._write(M_WAN_MODIFY, form, op)
         # The answer is the new WAN list [C JS]; the WAN restarts right after it.
         if "wan" in answer:
-            new = parse.internet_wan(parse.wan_list(answer))
+            new = parse.internet_wan(self._wan_list(answer, M_WAN_MODIFY, op))
             if new is None or str(new.get("Username", "")) != settings.username:
                 raise self._err(VerifyFailed, "a ONU não mostrou o novo usuário PPPoE", op)
 
@@ -326,7 +329,8 @@ class FiberhomeDriver(Driver):
                 )
         form = forms.wan_modify(entry, wpd=wpd, dns=wanted, token=self._token(op))
         answer = self._write(M_WAN_MODIFY, form, op)
-        if "wan" in answer and parse.wan_dns(parse.internet_wan(parse.wan_list(answer))) != wanted:
+        new = self._wan_list(answer, M_WAN_MODIFY, op) if "wan" in answer else None
+        if new is not None and parse.wan_dns(parse.internet_wan(new)) != wanted:
             raise self._err(VerifyFailed, "a ONU não aplicou o DNS na WAN", op)
 
     def _set_lan_dns(self, wanted: tuple[IPv4Address, ...], op: str) -> None:

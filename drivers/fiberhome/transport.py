@@ -46,7 +46,7 @@ def parse_json(text: str) -> dict[str, Any] | None:
         return None
     try:
         obj = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         return None
     return obj if isinstance(obj, dict) else None
 

@@ -25,6 +25,9 @@ from drivers.sim.state import Fault, SimDevice
 
 log = logging.getLogger("cpe.sim")
 T = TypeVar("T")
+#: Grace for in-flight requests when a fleet closes. aiohttp's default (60 s) kept `lab
+#: down` waiting on "hang" devices still sleeping through a request the client dropped.
+SHUTDOWN_S = 1.0
 
 
 class SimFamily(Protocol):
@@ -65,6 +68,8 @@ def make_app(fleet: FleetServer, *, garbage_content_type: str = "text/html") -> 
         if device.knobs.latency_ms:
             await asyncio.sleep(device.knobs.latency_ms / 1000.0)
         fault = device.knobs.fault
+        if device.knobs.web_down:
+            fault = Fault.RESET
         if fault is Fault.HANG:
             await asyncio.sleep(device.knobs.hang_s)
             if request.transport:
@@ -123,7 +128,9 @@ class FleetServer:
         runner = self._runners.get(family.name)
         if runner is None:
             app = family.build_app(self)
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runner = web.AppRunner(
+                app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_S
+            )
             await runner.setup()
             self._runners[family.name] = runner
             self._families[family.name] = family
@@ -153,7 +160,9 @@ class FleetServer:
 
     async def add_app(self, app: web.Application, host: str = "127.0.0.1", port: int = 0) -> int:
         """Host a plain application (the IXC simulator, the lab's control endpoint)."""
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_S
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port, reuse_address=True)
         await site.start()

@@ -45,6 +45,8 @@ class Knobs:
     session_idle_s: float = 300.0
     #: Reboot length for `reboot_mid_write`.
     reboot_s: float = 1.0
+    #: Only the web UI is dead (its connections are reset); CLI listeners still answer.
+    web_down: bool = False
 
 
 @dataclass

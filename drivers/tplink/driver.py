@@ -62,6 +62,7 @@ __all__ = ["BRIDGE_PT", "TplinkBridgeDriver", "TplinkOnuDriver"]
 
 log = logging.getLogger("cpe.drivers.tplink")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
+_SEQ = re.compile(r"[0-9]{1,18}")
 
 #: What the agent reads when asked to configure a bridged ONU.
 BRIDGE_PT = "este equipamento está em modo bridge: a configuração é no roteador do cliente"
@@ -126,7 +127,10 @@ class TplinkOnuDriver(Driver):
         text = self._open_reply(link, resp.text, op)
         code = p.ret_code(text)
         if code == p.RET_OK:
-            link.jsessionid = resp.cookies.get("JSESSIONID")
+            # Not cookies.get(): two JSESSIONIDs (other paths) raise CookieConflictError.
+            link.jsessionid = next(
+                (c.value for c in resp.cookies if c.name == "JSESSIONID" and c.value), None
+            )
             if not link.jsessionid:
                 self._fail("login accepted but no JSESSIONID cookie came back", op)
             link.token = self._fetch_token(link, op)
@@ -148,7 +152,8 @@ class TplinkOnuDriver(Driver):
     def _wrong_password(self, text: str) -> LoginAttempt:
         found = p.js_vars(text)
         try:
-            forbid = int(found.get("currForbidTime", "0") or "0")
+            # Capped: it becomes a float of seconds, and no lock lasts 30 years.
+            forbid = min(int(found.get("currForbidTime", "0") or "0"), 10**9)
             times = int(found["currAuthTimes"]) if "currAuthTimes" in found else None
         except ValueError:
             forbid, times = 0, None
@@ -169,9 +174,11 @@ class TplinkOnuDriver(Driver):
             p.ret_code(resp.text) != p.RET_OK
             or len(nn) not in (128, 256)
             or not _is_hex(nn)
+            or int(nn, 16) < 2  # a zero modulus breaks rsa_sign
             or not ee
             or not _is_hex(ee)
-            or not seq.isdigit()
+            or len(ee) > len(nn)  # e < n; a huge exponent makes every sign slow
+            or not _SEQ.fullmatch(seq)  # ASCII digits int() accepts ("²" is a digit too)
         ):
             self._fail("key exchange answer is not a getGDPRParm key", op)
         pinned = g.CIPHER_BY_MODEL.get(self.target.model)
@@ -263,7 +270,7 @@ class TplinkOnuDriver(Driver):
             return None
         try:
             answer = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             self._fail(f"{oid} answer is not JSON", op)
         if not isinstance(answer, dict):
             self._fail(f"{oid} answer is not a JSON object", op)

@@ -64,20 +64,25 @@ REBOOT_OID = "ACT_REBOOT"
 
 # --- JavaScript answers ------------------------------------------------------------------------
 
-_JS_VAR = re.compile(r'var\s+(\w+)\s*=\s*"?([^";\r\n]*)"?\s*;')
+# The `;` tail is an optional group checked in js_vars: a required tail made every failed
+# match rescan to the end of the line from each later `var` (quadratic).
+_JS_VAR = re.compile(r'var\s+(\w+)\s*=\s*"?([^";\r\n]*)("?\s*;)?')
 _RET = re.compile(r"\$\.ret\s*=\s*(-?\d+)\s*;")
 _TOKEN = re.compile(r'var\s+token\s*=\s*"([^"]*)"\s*;')
 
 
 def js_vars(text: str) -> dict[str, str]:
     """`var name="value";` / `var name=value;` lines of a JavaScript answer."""
-    return {m.group(1): m.group(2) for m in _JS_VAR.finditer(text)}
+    return {m.group(1): m.group(2) for m in _JS_VAR.finditer(text) if m.group(3) is not None}
 
 
 def ret_code(text: str) -> int | None:
     """The `$.ret=N;` code of an answer, None when there is none."""
     m = _RET.search(text)
-    return int(m.group(1)) if m else None
+    try:
+        return int(m.group(1)) if m else None
+    except ValueError:  # more digits than int() accepts: not a code
+        return None
 
 
 def page_token(html: str) -> str | None:

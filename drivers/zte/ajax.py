@@ -17,6 +17,7 @@ folds tag names to lower case, so objects are looked up case-insensitively
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -57,7 +58,32 @@ class AjaxReply:
         return found[0] if found else {}
 
 
+# html.parser rescans to the end of the text for every '<' it cannot close (quadratic: a
+# 70 KB hostile answer took minutes). ThinkLua tags carry no attributes, so any other '<'
+# (comment, doctype, CDATA, attribute, stray) is text: escape it before parsing.
+_NOT_A_TAG = re.compile(r"<(?!/?[A-Za-z_][\w.:-]*\s*/?>|\?[^<>]*>)")
+_TAG = re.compile(r"<(/?)[A-Za-z_][\w.:-]*\s*(/?)>")
+#: ThinkLua documents nest 4 deep; BeautifulSoup relinks the whole ancestor chain on each
+#: insert, so a hostile deep nest costs depth² (a 400 KB one took 4 s).
+_MAX_DEPTH = 64
+
+
+def _too_deep(text: str) -> bool:
+    depth = 0
+    for match in _TAG.finditer(text):
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(2):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return True
+    return False
+
+
 def _root(text: str) -> Tag:
+    text = _NOT_A_TAG.sub("&lt;", text)
+    if _too_deep(text):
+        raise ValueError("not a ThinkLua XML answer (nested too deep)")
     soup = BeautifulSoup(text, "html.parser")
     root = soup.find(ROOT)
     if not isinstance(root, Tag):

@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -153,9 +154,8 @@ def check_matches(private_key: rsa.RSAPrivateKey, header: str, body: bytes) -> b
 
 # --- keys in page JavaScript ---------------------------------------------------------------
 
-_PEM = re.compile(
-    r"-----BEGIN PUBLIC KEY-----(?P<body>.*?)-----END PUBLIC KEY-----", re.DOTALL
-)
+_PEM_BEGIN = "-----BEGIN PUBLIC KEY-----"
+_PEM_END = "-----END PUBLIC KEY-----"
 _JS_ESCAPES = re.compile(r"\\[nrt]")
 _JS_CONCAT = re.compile(r"[\"'`]\s*\+\s*[\"'`]")
 _NOT_B64 = re.compile(r"[^A-Za-z0-9+/=]")
@@ -171,15 +171,19 @@ def public_key_from_js(script: str) -> rsa.RSAPublicKey:
     """The PEM inside a page's `asyEncode()` however the JS string splits it: `\\n` escapes,
     real newlines, or `"..." +` concatenation."""
     start = script.find("asyEncode")
-    match = _PEM.search(script, start if start >= 0 else 0)
-    if match is None:
+    # str.find, not a lazy regex: that rescanned to the end for every BEGIN without an
+    # END (quadratic: a 200 KB hostile page took 14 s).
+    begin = script.find(_PEM_BEGIN, max(start, 0))
+    end = script.find(_PEM_END, begin + len(_PEM_BEGIN)) if begin >= 0 else -1
+    if end < 0:
         raise CryptoError("no public key in the page's asyEncode()")
+    pem_body = script[begin + len(_PEM_BEGIN) : end]
     # Drop JS escapes and `" + "` joints first: '+' and 'n' are base64 characters too.
-    body = _JS_ESCAPES.sub("", _JS_CONCAT.sub("", match.group("body")))
+    body = _JS_ESCAPES.sub("", _JS_CONCAT.sub("", pem_body))
     body = _NOT_B64.sub("", body)
     try:
         key = serialization.load_der_public_key(base64.b64decode(body))
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:  # e.g. an unknown OID
         raise CryptoError("the page's public key does not load") from exc
     if not isinstance(key, rsa.RSAPublicKey):
         raise CryptoError("the page's public key is not RSA")

@@ -151,7 +151,7 @@ class ZteDriver(Driver):
     def _json(self, resp: requests.Response, op: str) -> dict[str, Any]:
         try:
             body = resp.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
             raise self._err(ParseError, "login answer is not JSON", op) from exc
         if not isinstance(body, dict):
             raise self._err(ParseError, "login answer is not a JSON object", op)
@@ -171,7 +171,10 @@ class ZteDriver(Driver):
             # Legacy F660 web UI: say so before any password reaches it.
             raise self._err(Unsupported, "interface .gch (F660) ainda não suportada", "login")
         match = _LOCK_MAX.search(page)
-        self._lock_max = int(match.group(1)) if match else None
+        try:
+            self._lock_max = int(match.group(1)) if match else None
+        except ValueError:  # more digits than int() accepts: not a real counter
+            self._lock_max = None
         entry = self._login_entry("login")
         if entry.locking_time > 0:
             raise self._err(
@@ -196,8 +199,10 @@ class ZteDriver(Driver):
             self._token = token
         try:
             locking = int(body.get("lockingTime", 0) or 0)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: inf
             raise self._err(ParseError, "lockingTime is not a number", op) from exc
+        # Callers turn it into a float of seconds: keep absurd values finite.
+        locking = min(locking, 10**9)
         return _LoginEntry(locking, str(body.get("loginErrMsg") or ""))
 
     def _attempt_login(self, username: str | None, password: SecretStr) -> LoginAttempt:

@@ -297,8 +297,8 @@ class _Join:
         whole = self._whole.get((table, field))
         if whole is not None:
             return {i: whole[i] for i in wanted if i in whole}
-        numeric = sorted(int(i) for i in wanted if i.isdigit())
-        other = sorted(i for i in wanted if not i.isdigit())
+        numeric = sorted(n for i in wanted if (n := _id_number(i)) is not None)
+        other = sorted(i for i in wanted if _id_number(i) is None)
         ranges = _ranges(numeric)
         if self.allow_full_scan and len(ranges) + len(other) > self.source.max_range_queries:
             log.debug("IXC %s: ids espalhados, lendo a tabela inteira uma vez", table)
@@ -454,6 +454,17 @@ def _int(value: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
+
+
+def _id_number(value: str) -> int | None:
+    """A numeric id for range queries; None for "²" (a digit to isdigit(), not to int())
+    and for more digits than int() accepts."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def _first(rows: list[Row] | None) -> Row | None:

@@ -1,0 +1,130 @@
+"""The two yardsticks `audit_scale.py` runs as separate processes (so each one's CPU and
+peak RSS are its own):
+
+    python benchmarks/contenders.py nornir --concurrency N
+        Nornir 3 with its ThreadedRunner at N workers; the inventory comes from the same
+        IXC source, and each host's task calls the same driver (open_driver, get_status,
+        find_drifts). Results stay in Nornir's AggregatedResult, as Nornir does.
+
+    python benchmarks/contenders.py bare --concurrency N --recording FILE
+        The floor: a bare `requests` loop in a ThreadPoolExecutor of N that replays, per
+        device, the exact HTTP requests the driver made in the recording pass (no driver,
+        no parsing, no inventory, no journal).
+
+Each prints one JSON line: {"devices": n, "ok": n, "mismatched": n}.
+
+    python benchmarks/contenders.py measure RESULT_FILE -- CMD...
+        Runs CMD and writes its CPU time and peak RSS to RESULT_FILE. A child's ru_maxrss
+        starts at its parent's RSS at fork time (Linux keeps it across exec), so CMD must
+        be forked from this small, freshly exec'd process, not from the benchmark, which
+        holds the recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+Recorded = list[tuple[str, str, dict[str, Any], int]]
+
+
+def nornir_run(concurrency: int) -> dict[str, int]:
+    from nornir.core import Nornir
+    from nornir.core.inventory import Host, Hosts, Inventory
+    from nornir.core.task import Result, Task
+    from nornir.plugins.runners import ThreadedRunner
+
+    from cpe.actions import open_driver
+    from cpe.context import Context
+    from cpe.drift import drift_names, find_drifts
+
+    ctx = Context(operator="bench-nornir")
+    _ = ctx.vault
+    hosts = Hosts()
+    for sub in ctx.inventory.iter_subscribers():
+        hosts[sub.login] = Host(name=sub.login, hostname=sub.host, port=sub.port, data={"sub": sub})
+    nr = Nornir(inventory=Inventory(hosts=hosts), runner=ThreadedRunner(num_workers=concurrency))
+
+    def audit(task: Task) -> Result:
+        sub = task.host.data["sub"]
+        drv = open_driver(ctx, sub)
+        with drv:
+            st = drv.get_status()
+        drifts = find_drifts(st, sub, type(drv).capabilities, ctx.settings)
+        return Result(host=task.host, result={"drifts": drift_names(drifts)})
+
+    agg = nr.run(task=audit)
+    ok = sum(1 for r in agg.values() if not r.failed)
+    return {"devices": len(agg), "ok": ok, "mismatched": 0}
+
+
+def bare_run(concurrency: int, recording: Path) -> dict[str, int]:
+    import requests
+
+    with recording.open("rb") as fh:
+        plan: dict[str, Recorded] = pickle.load(fh)  # noqa: S301 - our own file
+
+    def one(calls: Recorded) -> tuple[bool, int]:
+        session = requests.Session()
+        session.trust_env = False
+        bad = 0
+        try:
+            for method, url, kw, status in calls:
+                try:
+                    resp = session.request(method, url, timeout=(5, 15), **kw)
+                except requests.RequestException:
+                    bad += status != -1
+                    continue
+                bad += resp.status_code != status
+        finally:
+            session.close()
+        return bad == 0, bad
+
+    ok = mismatched = 0
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for good, bad in pool.map(one, plan.values()):
+            ok += good
+            mismatched += bad
+    return {"devices": len(plan), "ok": ok, "mismatched": mismatched}
+
+
+def measure(result: Path, cmd: list[str]) -> int:
+    import os
+    import subprocess
+
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    data = {
+        "exit": code,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "user_s": usage.ru_utime,
+        "sys_s": usage.ru_stime,
+        "maxrss_mb": usage.ru_maxrss / 1024,
+    }
+    result.write_text(json.dumps(data))
+    return code
+
+
+def main() -> None:
+    if len(sys.argv) > 3 and sys.argv[1] == "measure" and sys.argv[3] == "--":
+        raise SystemExit(measure(Path(sys.argv[2]), sys.argv[4:]))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("which", choices=("nornir", "bare"))
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--recording", type=Path)
+    args = ap.parse_args()
+    if args.which == "nornir":
+        out = nornir_run(args.concurrency)
+    else:
+        out = bare_run(args.concurrency, args.recording)
+    sys.stdout.write(json.dumps(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
