@@ -28,16 +28,24 @@ class Lab:
     def devices(self) -> list[dict[str, Any]]:
         return list(self.info["devices"])
 
-    def pick(self, *plants: str, model: str | None = None, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    def pick(
+        self, *plants: str, model: str | None = None, exclude: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         for d in self.devices:
-            if all(p in d["planted"] for p in plants) and not any(
-                e in d["planted"] for e in exclude
-            ) and (model is None or d["model"] == model):
+            if (
+                all(p in d["planted"] for p in plants)
+                and not any(e in d["planted"] for e in exclude)
+                and (model is None or d["model"] == model)
+            ):
                 return d
         pytest.skip(f"no lab device with {plants} (model {model})")
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CPE_") or k == "CPE_LAB_BLOCK_START"}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("CPE_") or k == "CPE_LAB_BLOCK_START"
+        }
         env["CPE_HOME"] = str(self.home)
         return env
 

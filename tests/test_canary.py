@@ -31,9 +31,9 @@ def canary_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 def _ixc_secrets(lab: Lab) -> list[str]:
-    from inventory.ixc.client import IxcClient
-    from cpe.vault import Vault
     from cpe.settings import Settings
+    from cpe.vault import Vault
+    from inventory.ixc.client import IxcClient
 
     token = Vault.open(Settings(home=lab.home)).secret("ixc_token")
     assert token is not None
@@ -67,8 +67,12 @@ def test_canary_never_leaks(canary_lab: Lab) -> None:
     def run(*args: str) -> None:
         env = lab.env() | {"CPE_LOG_LEVEL": "DEBUG"}
         proc = subprocess.run(
-            [sys.executable, "-m", "cpe", *args], env=env, capture_output=True, text=True,
-            timeout=120, check=False,
+            [sys.executable, "-m", "cpe", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         outputs.extend([proc.stdout, proc.stderr])
 
@@ -83,10 +87,19 @@ def test_canary_never_leaks(canary_lab: Lab) -> None:
     run("vault", "list")
     # The demo on its own temporary lab, planted with the same canary.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPE_")}
-    env |= {"CPE_LAB_ADMIN_PASSWORD": lab.admin_password, "CPE_LOG_LEVEL": "DEBUG",
-            "CPE_LAB_BLOCK_START": os.environ.get("CPE_LAB_BLOCK_START", "0")}
-    demo = subprocess.run([sys.executable, "-m", "cpe", "demo"], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    env |= {
+        "CPE_LAB_ADMIN_PASSWORD": lab.admin_password,
+        "CPE_LOG_LEVEL": "DEBUG",
+        "CPE_LAB_BLOCK_START": os.environ.get("CPE_LAB_BLOCK_START", "0"),
+    }
+    demo = subprocess.run(
+        [sys.executable, "-m", "cpe", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "Feito e conferido" in demo.stdout
     outputs += [demo.stdout, demo.stderr]

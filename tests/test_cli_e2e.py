@@ -143,3 +143,17 @@ def test_lab_status_json_and_no_lockouts_or_open_sessions(lab: Lab) -> None:
     counters = data["counters"]
     assert counters["lockouts_caused"] == 0
     assert counters["open_sessions"] == 0
+
+
+def test_everything_under_cpe_home_is_owner_only(lab: Lab) -> None:
+    import stat
+
+    dev = lab.pick("dns", exclude=("blocked",))
+    lab.cpe("reconfigure", dev["login"], "--dry-run")
+    loose = []
+    for path in [lab.home, *lab.home.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            loose.append(f"{path.relative_to(lab.home)}: {oct(mode)}")
+    assert loose == []
+    assert (lab.home / "journal.sqlite3").exists()
