@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from cpe.models import Band, DeviceStatus, WanError, WanStatus, WifiNetwork
 from drivers.mercusys import guessed as g
 from drivers.mercusys.profiles import ModelProfile
-from drivers.mercusys.wire import Block, ObjectRef, WireError
+from drivers.mercusys.wire import Block, ObjectRef, WireError, is_number
 
 __all__ = ["build_status", "dns_servers", "wan_error"]
 
@@ -44,7 +44,7 @@ def _ip(value: str | None, what: str) -> IPv4Address | None:
 
 def _int(block: Block, key: str) -> int:
     value = block.require(key)
-    if not value.lstrip("-").isdigit():
+    if not is_number(value[1:] if value.startswith("-") else value):
         raise WireError(f"block {block.ref}: '{key}' is not a number")
     return int(value)
 

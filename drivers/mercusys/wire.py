@@ -71,6 +71,12 @@ class WireError(ValueError):
     """Text that does not follow the protocol's format (message holds no content)."""
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits, bounded: str.isdigit() alone accepts '²' and 5000-digit runs, which
+    int() then refuses with a bare ValueError (found by fuzzing)."""
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
+
+
 class RequestCode(IntEnum):
     """The `code=` query values this toolkit uses (note §1 "code values", [C S3])."""
 
@@ -131,7 +137,7 @@ class ObjectRef:
     def parse(cls, text: str) -> ObjectRef:
         """`23|1,0,0`, or a bare `23` (older firmware; the single-instance stack)."""
         data_id, sep, stack = text.strip().partition("|")
-        if not data_id.isdigit() or (sep and not _STACK.match(stack)):
+        if not is_number(data_id) or (sep and not _STACK.match(stack)):
             raise WireError("object reference is not '<id>|<stack>'")
         return cls(int(data_id), stack if sep else g.STACK_SINGLE)
 
@@ -192,7 +198,7 @@ def _parse_entry(line: str, line_no: int) -> tuple[Key, str]:
         raise WireError(f"line {line_no}: expected 'key value'")
     if len(parts) == 1:
         return (key, None), ""
-    if len(parts) == 3 and parts[1].isdigit():
+    if len(parts) == 3 and is_number(parts[1]):
         return (key, int(parts[1])), decode_value(parts[2], line_no)
     # A raw (unencoded) value with spaces: be lenient, keep it whole.
     return (key, None), decode_value(" ".join(parts[1:]), line_no)
@@ -285,7 +291,7 @@ def parse_challenge(text: str) -> Challenge:
     state_s, counter_s = lines[1].strip(), lines[2].strip()
     # Nonce and dictionary are taken verbatim: any character may be significant.
     nonce, dictionary = lines[3], lines[4]
-    if not state_s.isdigit() or not counter_s.isdigit():
+    if not is_number(state_s) or not is_number(counter_s):
         raise WireError("challenge lines 2-3 are not numbers")
     if not nonce or not dictionary:
         raise WireError("challenge has an empty nonce or dictionary")

@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from cryptography.exceptions import InvalidKey
+from cryptography.exceptions import InvalidKey, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import padding as sympad
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding as asympad
@@ -93,7 +93,7 @@ def open_sealed(key: bytes, body: dict[str, Any]) -> Any:
     for plain in candidates:
         try:
             return json.loads(plain.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             continue
     raise CryptoError("decrypted body is not JSON (wrong key?)")
 
@@ -106,7 +106,7 @@ def fix_pem(text: str) -> str:
 def load_public_key(pem: str) -> RSAPublicKey:
     try:
         key = serialization.load_pem_public_key(fix_pem(pem).encode("ascii"))
-    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+    except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
         raise CryptoError("the device's RSA public key is unreadable") from exc
     if not isinstance(key, RSAPublicKey):
         raise CryptoError("the device's public key is not RSA")

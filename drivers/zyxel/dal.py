@@ -67,7 +67,7 @@ def as_int(value: object) -> int | None:
         return value
     try:
         return int(float(as_str(value).strip()))
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf", 1e999
         return None
 
 

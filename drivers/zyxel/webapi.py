@@ -66,7 +66,7 @@ class ZyxelWebApi:
         resp = self.http.request("GET", "/getBasicInformation", operation="detect")
         try:
             info = json.loads(resp.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             info = None
         if resp.status_code != 200 or not isinstance(info, dict) or not info.get("ModelName"):
             raise self._err(Unsupported, f"{NOT_ZYXEL} (sem getBasicInformation)", "detect")
@@ -134,7 +134,9 @@ class ZyxelWebApi:
         text = as_str(answer.get("result")).lower()
         if "lock" in text:
             remain = as_int(answer.get(guessed.LOGIN_LOCK_REMAIN_KEY))
-            return LoginAttempt(LoginResult.LOCKED, 0, float(remain) if remain else None)
+            return LoginAttempt(
+                LoginResult.LOCKED, 0, float(min(remain, 86400)) if remain else None
+            )
         if any(word in text for word in _BUSY_WORDS):
             return LoginAttempt(LoginResult.BUSY)
         retry = as_int(answer.get(guessed.LOGIN_RETRY_KEY))
@@ -224,7 +226,7 @@ class ZyxelWebApi:
     def _json(self, resp: requests.Response, operation: str) -> Any:
         try:
             return json.loads(resp.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise self._err(
                 ParseError, f"answer is not JSON (HTTP {resp.status_code})", operation
             ) from None

@@ -393,13 +393,15 @@ def parse_objects(lines: list[str]) -> list[dict[str, Any]]:
     return objects
 
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d{1,6})\]")
 
 
 def _set_path(root: dict[str, Any], path: str, value: str) -> None:
     parts: list[str | int] = [
         name if name else int(index) for name, index in _SEGMENT.findall(path)
     ]
+    if not parts:  # a key made only of dots/brackets names nothing
+        return
     node: Any = root
     for part, nxt in zip(parts, [*parts[1:], None], strict=True):
         if nxt is None:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from cryptography.exceptions import UnsupportedAlgorithm
 from hypothesis import settings
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -66,52 +65,7 @@ class KnownBug:
 
 
 #: Reported to the owners of those files; delete an entry once it is fixed.
-KNOWN_BUGS: tuple[KnownBug, ...] = (
-    # Mercusys. str.isdigit() accepts "²" and 5000-digit strings; int() then raises a bare
-    # ValueError (not WireError), which the driver does not map to ParseError.
-    KnownBug("mercusys-wire-objectref-int", ValueError, "drivers/mercusys/wire.py", ("parse",)),
-    KnownBug("mercusys-wire-entry-int", ValueError, "drivers/mercusys/wire.py", ("_parse_entry",)),
-    KnownBug(
-        "mercusys-wire-challenge-int", ValueError, "drivers/mercusys/wire.py", ("parse_challenge",)
-    ),
-    # lstrip("-").isdigit() accepts "--1" and "²".
-    KnownBug("mercusys-status-int", ValueError, "drivers/mercusys/status.py", ("_int",)),
-    # Zyxel. json.loads of a deeply nested answer (plain, or inside a sealed one).
-    KnownBug(
-        "zyxel-webapi-json-depth",
-        RecursionError,
-        "drivers/zyxel/webapi.py",
-        ("_json", "basic_information"),
-    ),
-    KnownBug(
-        "zyxel-crypto-sealed-json-depth",
-        RecursionError,
-        "drivers/zyxel/crypto.py",
-        ("open_sealed",),
-    ),
-    # ... and a 5000-digit number inside a sealed answer: json's ValueError is not the
-    # JSONDecodeError open_sealed catches.
-    KnownBug(
-        "zyxel-crypto-sealed-json-bigint", ValueError, "drivers/zyxel/crypto.py", ("open_sealed",)
-    ),
-    # as_int: int(float("inf")) / int(1e999).
-    KnownBug("zyxel-dal-as-int-inf", OverflowError, "drivers/zyxel/dal.py", ("as_int",)),
-    # _refusal: float() of a 400-digit lockRemainTime.
-    KnownBug(
-        "zyxel-webapi-lock-remain-float", OverflowError, "drivers/zyxel/webapi.py", ("_refusal",)
-    ),
-    # load_public_key: a PEM with an unknown algorithm OID (UnsupportedAlgorithm).
-    KnownBug(
-        "zyxel-crypto-unsupported-key",
-        UnsupportedAlgorithm,
-        "drivers/zyxel/crypto.py",
-        ("load_public_key",),
-    ),
-    # ZySH `A[<5000 digits>]` paths: int() digit limit.
-    KnownBug(
-        "zyxel-zysh-index-int", ValueError, "drivers/zyxel/zysh.py", ("_set_path", "<listcomp>")
-    ),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 def _innermost_project_frame(exc: BaseException) -> tuple[str, str] | None:

@@ -7,6 +7,7 @@ sockets) and replaces one answer with a hostile one.
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from pathlib import Path
@@ -123,8 +124,8 @@ LISTINGS = {t: _valid_listing(t) for t in (LOGINS, CONTRACTS, CLIENTS, ONUS)}
 @st.composite
 def listing_bodies(draw: st.DrawFn, table: str) -> str:
     """The table's listing with hostile rows: ids like "²", wrong types, huge numbers..."""
-    valid = LISTINGS[table]
-    shaped = draw(b.mutated_json(valid))
+    # A copy: the rows are edited in place below, and LISTINGS must stay as it was.
+    shaped = copy.deepcopy(draw(b.mutated_json(LISTINGS[table])))
     if isinstance(shaped, dict) and draw(st.booleans()):
         rows = shaped.get("registros")
         if isinstance(rows, list):

@@ -216,8 +216,8 @@ REGRESSIONS = [
 
 
 @pytest.mark.parametrize(("call", "body"), REGRESSIONS)
-def test_known_bugs_are_still_tolerated(call: str, body: str) -> None:
-    """Runs the reported cases; support.KNOWN_BUGS tolerates them until they are fixed."""
+def test_regressions(call: str, body: str) -> None:
+    """The reported cases (any still unfixed is listed in support.KNOWN_BUGS)."""
 
     def run() -> None:
         status = 401 if call == "challenge" else 200

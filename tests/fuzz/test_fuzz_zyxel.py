@@ -426,7 +426,7 @@ WEB_REGRESSIONS = [
 
 
 @pytest.mark.parametrize(("call", "body", "encrypted"), WEB_REGRESSIONS)
-def test_known_web_bugs_are_still_tolerated(call: str, body: str, encrypted: bool) -> None:
+def test_web_regressions(call: str, body: str, encrypted: bool) -> None:
     def run() -> None:
         drv, _ = web_driver(Fuzz(call, Answer(200, body, JSON)), encrypted, sealed=encrypted)
         with drv:
@@ -438,11 +438,12 @@ def test_known_web_bugs_are_still_tolerated(call: str, body: str, encrypted: boo
 CLI_REGRESSIONS = [
     ("cfg status get", "A[" + "9" * 5000 + "] : x\nCommand Successful."),  # int() digit limit
     ("cfg status get", "DeviceInfo.UpTime : inf\nCommand Successful."),  # as_int: int(inf)
+    ("cfg status get", " : x\nCommand Successful."),  # no path segment: zip(strict=True)
 ]
 
 
 @pytest.mark.parametrize(("command", "text"), CLI_REGRESSIONS)
-def test_known_cli_bugs_are_still_tolerated(command: str, text: str) -> None:
+def test_cli_regressions(command: str, text: str) -> None:
     def run() -> None:
         with cli_driver((command, text)) as drv:
             drv.get_status()
