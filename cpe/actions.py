@@ -219,12 +219,19 @@ def status(ctx: Context, login: str) -> StatusReport:
         onu_rows=sub.onu_rows,
         **data,
     )
-    report.summary_pt = _summary_pt(st, drifts, verdict if st.optical else None, contract.notices)
+    standard = " / ".join(str(d) for d in drift_mod.standard_dns(ctx.settings))
+    report.summary_pt = _summary_pt(
+        st, drifts, verdict if st.optical else None, contract.notices, standard
+    )
     return report
 
 
 def _summary_pt(
-    st: DeviceStatus, drifts: list[drift_mod.Drift], verdict: Any, notices: list[str]
+    st: DeviceStatus,
+    drifts: list[drift_mod.Drift],
+    verdict: Any,
+    notices: list[str],
+    standard: str = "1.1.1.1 / 1.0.0.1",
 ) -> list[str]:
     lines = ["Equipamento online (gerência respondeu)."]
     if st.bridge_mode:
@@ -240,9 +247,7 @@ def _summary_pt(
     if st.dns:
         dns_ok = not any(d.name == drift_mod.DNS for d in drifts)
         shown = " / ".join(str(d) for d in st.dns[:2])
-        lines.append(
-            f"DNS {shown}: {'no padrão' if dns_ok else 'FORA do padrão (1.1.1.1 / 1.0.0.1)'}."
-        )
+        lines.append(f"DNS {shown}: {'no padrão' if dns_ok else f'FORA do padrão ({standard})'}.")
     for w in st.wifi:
         lines.append(f"Wi-Fi {w.band}: {w.ssid}")
     if verdict is not None and st.optical is not None:

@@ -25,7 +25,6 @@ from pydantic import (
 from cpe.errors import InputError
 
 DEFAULT_PORT = 2389
-STANDARD_DNS: tuple[IPv4Address, IPv4Address] = (IPv4Address("1.1.1.1"), IPv4Address("1.0.0.1"))
 
 
 class Frozen(BaseModel):
