@@ -14,7 +14,9 @@ peak RSS are its own):
 Each prints one JSON line: {"devices": n, "ok": n, "mismatched": n}.
 
     python benchmarks/contenders.py measure RESULT_FILE -- CMD...
-        Runs CMD and writes its CPU time and peak RSS to RESULT_FILE. A child's ru_maxrss
+        Runs CMD and writes its CPU time (worker processes included) and peak memory to
+        RESULT_FILE: ru_maxrss (the largest single process) and, sampled at 4 Hz, the
+        peak of the summed RSS and PSS of CMD's whole process tree. A child's ru_maxrss
         starts at its parent's RSS at fork time (Linux keeps it across exec), so CMD must
         be forked from this small, freshly exec'd process, not from the benchmark, which
         holds the recording.
@@ -93,22 +95,65 @@ def bare_run(concurrency: int, recording: Path) -> dict[str, int]:
     return {"devices": len(plan), "ok": ok, "mismatched": mismatched}
 
 
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants (the audit's worker processes)."""
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def _memory_kb(pids: list[int]) -> tuple[int, int]:
+    """Summed RSS and PSS of `pids` (PSS shares the pages forked workers still share)."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss, pss
+
+
 def measure(result: Path, cmd: list[str]) -> int:
     import os
     import subprocess
+    import time
 
     proc = subprocess.Popen(cmd)
-    _, status, usage = os.wait4(proc.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    tree_rss = tree_pss = 0
+    while True:
+        # Sample the whole process tree's memory until it exits (4 Hz: the launcher's
+        # own CPU is not the measured process's).
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        rss, pss = _memory_kb(_tree(proc.pid))
+        tree_rss, tree_pss = max(tree_rss, rss), max(tree_pss, pss)
+        time.sleep(0.25)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     data = {
-        "exit": code,
+        "exit": proc.returncode,
+        # Includes the worker processes it waited for (getrusage's rule for children).
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "user_s": usage.ru_utime,
         "sys_s": usage.ru_stime,
         "maxrss_mb": usage.ru_maxrss / 1024,
+        "tree_rss_mb": tree_rss / 1024,
+        "tree_pss_mb": tree_pss / 1024,
     }
     result.write_text(json.dumps(data))
-    return code
+    return int(proc.returncode)
 
 
 def main() -> None:

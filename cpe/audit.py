@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import pickle
 import threading
 import time
 from collections import Counter
@@ -38,6 +37,7 @@ from cpe.errors import (
 )
 from cpe.models import Capability, DeviceStatus, WanError
 from cpe.policy import ContractCheck, check_contract, optical_verdict
+from cpe.shards import ShardedBatch, can_fork
 from inventory.models import InternetStatus, Subscriber
 
 log = logging.getLogger("cpe.audit")
@@ -91,6 +91,10 @@ REDUCED_WORDS = frozenset({"reduced", "reduzido", "r"})
 LOOKUP_MAX = 50
 #: Journal writes are grouped: at most FLUSH_ROWS results or FLUSH_S seconds per batch.
 FLUSH_ROWS, FLUSH_S = 64, 0.25
+#: Subscribers read ahead of the workers, per worker (at least READ_AHEAD_MIN): enough
+#: that a worker never waits for IXC, small enough that memory does not grow with the
+#: fleet (the total for the ETA comes from the inventory's count, not from reading ahead).
+READ_AHEAD_PER_WORKER, READ_AHEAD_MIN = 16, 256
 TIMEOUT_PT = "O equipamento não concluiu a leitura dentro do tempo total por equipamento."
 
 
@@ -446,6 +450,9 @@ class AuditSettings:
     #: How long a worker waits for another worker of this process holding the same
     #: device (two logins with one IP in IXC); another process's action means "busy".
     lock_wait_s: float = 20.0
+    #: Worker processes the `concurrency` threads are spread over (cpe.shards): more
+    #: than one only where it is safe to fork, i.e. while the caller runs no thread.
+    processes: int = 1
 
 
 class AuditRunner:
@@ -489,7 +496,11 @@ class AuditRunner:
         # Open the vault and the inventory once, before the workers share them.
         _ = self.ctx.vault
         _ = self.ctx.inventory
+        sharded = self._sharded()  # forks now, before the observer starts any thread
         self.observer.run_started(run_id, len(done), counts)
+        estimate = self._estimate(selection)
+        if estimate is not None:
+            self.observer.total_known(max(estimate, len(done)), False)
         finished_devices = len(done)
         pending: list[tuple[str, str | None, str, list[str], dict[str, Any]]] = []
         first_pending = 0.0
@@ -518,18 +529,30 @@ class AuditRunner:
             if pending and time.monotonic() - first_pending >= FLUSH_S:
                 flush()
 
-        batch: Batch[bytes | DeviceResult, DeviceResult] = Batch(
+        def on_fed(n: int) -> None:
+            # Past the estimate (or without one) the total is "at least what was read".
+            if estimate is None or len(done) + n > estimate:
+                self.observer.total_known(len(done) + n, False)
+
+        batch: Batch[Subscriber | DeviceResult, DeviceResult] | ShardedBatch[
+            Subscriber | DeviceResult, DeviceResult
+        ] = Batch(
             work=self._work,
             on_result=on_result,
             on_timeout=self._on_timeout,
             on_crash=self._on_crash,
             concurrency=self.opts.concurrency,
             item_timeout_s=self.opts.device_timeout_s,
+            prefetch=max(READ_AHEAD_MIN, READ_AHEAD_PER_WORKER * self.opts.concurrency),
             stop=self.stop,
             abort=self.abort,
-            on_fed=lambda n: self.observer.total_known(len(done) + n, False),
+            on_fed=on_fed,
             on_tick=on_tick,
         )
+        if sharded is not None:
+            sharded.on_result, sharded.on_fed, sharded.on_tick = on_result, on_fed, on_tick
+            sharded.prefetch = batch.prefetch
+            batch = sharded
         try:
             stats = batch.run(self._items(selection, done))
         except KeyboardInterrupt:  # no signal handler installed (library use)
@@ -563,14 +586,45 @@ class AuditRunner:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _items(self, selection: Selection, done: set[str]) -> Iterator[bytes | DeviceResult]:
-        # The feeder reads far ahead of the workers so the total (and the ETA) is known
-        # early; a pickled Subscriber takes ~1 KB against ~6 KB for the live model, which
-        # keeps a 10,000-device read-ahead small. In-process only: never stored or sent.
-        for item in self._subscribers(selection, done):
-            yield item if isinstance(item, DeviceResult) else pickle.dumps(item, protocol=5)
+    def _sharded(self) -> ShardedBatch[Subscriber | DeviceResult, DeviceResult] | None:
+        if self.opts.processes <= 1 or self.opts.concurrency <= 1:
+            return None
+        if not can_fork():
+            log.info("audit: threads only (this process already runs threads)")
+            return None
+        sharded: ShardedBatch[Subscriber | DeviceResult, DeviceResult] = ShardedBatch(
+            work=self._work,
+            on_result=lambda r: None,
+            on_timeout=self._on_timeout,
+            on_crash=self._on_crash,
+            key_of=_device_key,
+            processes=self.opts.processes,
+            concurrency=self.opts.concurrency,
+            item_timeout_s=self.opts.device_timeout_s,
+            stop=self.stop,
+            abort=self.abort,
+        )
+        sharded.start()
+        return sharded
 
-    def _subscribers(
+    def _estimate(self, selection: Selection) -> int | None:
+        """The run's device count before the inventory is read, when it can be known
+        cheaply: the logins file's length, or the source's count when no local filter
+        applies (a model or status filter is decided per subscriber, after reading)."""
+        if selection.logins is not None:
+            return len(selection.logins)
+        if selection.model or selection.statuses or selection.reduced or selection.login_glob:
+            return None
+        count = getattr(self.ctx.inventory, "count_hint", None)
+        if count is None:
+            return None
+        try:
+            return int(count())
+        except CpeError as exc:  # the run itself will meet (and report) the same failure
+            log.info("audit: no inventory count (%s)", type(exc).__name__)
+            return None
+
+    def _items(
         self, selection: Selection, done: set[str]
     ) -> Iterator[Subscriber | DeviceResult]:
         inventory = self.ctx.inventory
@@ -618,30 +672,28 @@ class AuditRunner:
                 continue
             yield sub
 
-    def _work(self, item: bytes | DeviceResult) -> DeviceResult:
+    def _work(self, item: Subscriber | DeviceResult) -> DeviceResult:
         if isinstance(item, DeviceResult):
             return item
-        return audit_device(self.ctx, _unpack(item), lock_wait_s=self.opts.lock_wait_s)
+        return audit_device(self.ctx, item, lock_wait_s=self.opts.lock_wait_s)
 
-    def _on_timeout(self, item: bytes | DeviceResult) -> DeviceResult:
+    def _on_timeout(self, item: Subscriber | DeviceResult) -> DeviceResult:
         if isinstance(item, DeviceResult):
             return item
-        sub = _unpack(item)
-        log.warning("audit: %s overran %.0fs", sub.login, self.opts.device_timeout_s)
-        return timeout_result(sub, self.opts.device_timeout_s)
+        log.warning("audit: %s overran %.0fs", item.login, self.opts.device_timeout_s)
+        return timeout_result(item, self.opts.device_timeout_s)
 
-    def _on_crash(self, item: bytes | DeviceResult, exc: BaseException) -> DeviceResult:
+    def _on_crash(self, item: Subscriber | DeviceResult, exc: BaseException) -> DeviceResult:
         if isinstance(item, DeviceResult):
             return item
-        sub = _unpack(item)
-        log.exception("audit: unexpected failure on %s", sub.login, exc_info=exc)
-        return error_result(sub, exc, contacted=True)
+        log.exception("audit: unexpected failure on %s", item.login, exc_info=exc)
+        return error_result(item, exc, contacted=True)
 
 
-def _unpack(item: bytes) -> Subscriber:
-    sub = pickle.loads(item)  # noqa: S301 - bytes this process pickled itself, never stored
-    assert isinstance(sub, Subscriber)
-    return sub
+def _device_key(item: Subscriber | DeviceResult) -> str | None:
+    """The device's address: two logins with one address go to one share of the batch,
+    whose thread lock then keeps them from talking to the device at once."""
+    return None if isinstance(item, DeviceResult) else f"{item.host}:{item.port}"
 
 
 def audit_fleet(

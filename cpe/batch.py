@@ -63,9 +63,9 @@ class Batch(Generic[T, R]):
     on_crash: Callable[[T, BaseException], R]
     concurrency: int = 8
     item_timeout_s: float = 60.0
-    #: Items read ahead of the workers. Large by default so the total (and the ETA) is
-    #: known early; bounded so a huge inventory cannot fill the memory.
-    prefetch: int = 50_000
+    #: Items read ahead of the workers: bounded so a huge inventory cannot fill the
+    #: memory (callers learn the total some other way, e.g. the inventory's count).
+    prefetch: int = 1024
     stop: threading.Event = field(default_factory=threading.Event)
     abort: threading.Event = field(default_factory=threading.Event)
     #: Called from the feeder thread with each item as it is queued (progress totals).

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     ssh_port: int = 22
     telnet_port: int = 23
     audit_concurrency: int = 32
+    #: Worker processes of `cpe audit` (cpe.shards): two cores, two GILs.
+    audit_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
     fix_concurrency: int = 8
     #: Who is acting, recorded in the journal (the service sets the logged-in user).
     operator: str = Field(default_factory=lambda: os.environ.get("USER", "cli"))

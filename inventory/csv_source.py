@@ -269,6 +269,11 @@ class CsvSource:
             found = exact + partial + names
         return found[:limit]
 
+    def count_hint(self) -> int:
+        """How many logins `iter_subscribers()` will walk."""
+        with self._lock:
+            return len(self._rows)
+
     def iter_subscribers(
         self,
         *,

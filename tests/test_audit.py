@@ -213,6 +213,43 @@ class StopAfter(NullObserver):
             self.box[0].stop.set()
 
 
+class Totals(NullObserver):
+    def __init__(self) -> None:
+        self.totals: list[tuple[int, bool]] = []
+        self.first_done_total: int | None = None
+
+    def total_known(self, total: int, final: bool) -> None:
+        self.totals.append((total, final))
+
+    def device_done(self, result: DeviceResult, counts: Counter[str]) -> None:
+        if self.first_done_total is None:
+            self.first_done_total = self.totals[-1][0] if self.totals else None
+
+
+def test_progress_knows_the_total_before_the_first_device(fleet: Fleet) -> None:
+    """The read-ahead is bounded, so the total for the ETA comes from the inventory's
+    count; with a model filter it grows as the register is read, then is exact."""
+    ctx = fleet.ctx()
+    seen = Totals()
+    runner = AuditRunner(ctx, AuditSettings(concurrency=4, device_timeout_s=40.0), seen)
+    out = runner.run(runner.start(Selection()), Selection())
+    assert out.complete
+    # Known from the count before the feeder read anything, not grown as it read.
+    assert seen.totals[0] == (SIZE, False)
+    assert seen.first_done_total == SIZE
+    assert seen.totals[-1] == (SIZE, True)
+
+    models = [p.model for p in fleet.plans.values()]
+    model = min(set(models), key=models.count)
+    filtered = Totals()
+    runner = AuditRunner(ctx, AuditSettings(concurrency=4, device_timeout_s=40.0), filtered)
+    sel = Selection(model=model)
+    out = runner.run(runner.start(sel), sel)
+    wanted = models.count(model)
+    assert filtered.totals[-1] == (wanted, True)
+    assert all(t <= wanted for t, _ in filtered.totals)
+
+
 def test_resume_gives_the_same_report_without_redoing_devices(fleet: Fleet) -> None:
     ctx = fleet.ctx()
     box: list[AuditRunner] = []

@@ -116,6 +116,7 @@ def test_search_and_filters(tmp_path: Path) -> None:
         s.login for s in src.iter_subscribers(contract_status=[InternetStatus.MANUAL_BLOCK])
     ] == ["maria"]
     assert [s.login for s in src.iter_subscribers(login_glob="j*")] == ["joao.silva"]
+    assert src.count_hint() == sum(1 for _ in src.iter_subscribers()) == 3
     with pytest.raises(UnknownLogin):
         src.subscriber("nao.existe")
 

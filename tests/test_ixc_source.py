@@ -228,6 +228,16 @@ def test_iter_subscribers_batches_requests(state: IxcSimState, url: str) -> None
     assert [s.login for s in src.iter_subscribers(login_glob="cli042")] == ["cli042"]
 
 
+def test_count_hint_is_one_request_of_one_row(state: IxcSimState, url: str) -> None:
+    for n in range(25):
+        seed(state, f"c{n:02d}", n)
+    src = _source(state, url, page_size=10)
+    before = state.requests_total()
+    assert src.count_hint() == 25
+    assert state.requests_total() == before + 1
+    assert sum(1 for _ in src.iter_subscribers()) == 25
+
+
 def test_iter_subscribers_with_scattered_ids_reads_tables_once(
     state: IxcSimState, url: str
 ) -> None:

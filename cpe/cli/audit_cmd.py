@@ -94,6 +94,16 @@ def audit(
             "--concurrency", min=1, max=512, help="Equipamentos ao mesmo tempo (padrão: 32)."
         ),
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            max=64,
+            help="Processos de trabalho entre os quais a concorrência é dividida "
+            "(padrão: 2, ou 1 numa máquina de um núcleo).",
+        ),
+    ] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="Relatório: table, json, csv ou html.")
     ] = "table",
@@ -143,6 +153,7 @@ def audit(
         opts = audit_mod.AuditSettings(
             concurrency=concurrency or ctx.settings.audit_concurrency,
             device_timeout_s=device_timeout,
+            processes=processes or ctx.settings.audit_processes,
         )
     except CpeError as exc:
         fail(exc)

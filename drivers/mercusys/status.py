@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from ipaddress import IPv4Address
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import SecretStr
 
@@ -24,6 +25,32 @@ _CONNECTION: dict[str, ConnectionType] = {
 }
 _UNSET = IPv4Address(0)  # the firmware shows 0.0.0.0 for "none"
 
+#: IPv4Address(text), memoised: the DNS rows repeat across a fleet (1.1.1.1, the ISP's
+#: resolvers) and ipaddress parses in pure Python. Addresses are immutable and never
+#: secret; bad text raises as before (lru_cache does not store exceptions).
+_parse_ip = lru_cache(maxsize=1024)(IPv4Address)
+
+
+class _StatusRefs(NamedTuple):
+    device: ObjectRef
+    link: ObjectRef
+    link_status: ObjectRef
+    pppoe: ObjectRef
+    wifi: tuple[tuple[Band, ObjectRef], ...]
+
+
+@lru_cache(maxsize=16)
+def _status_refs(profile: ModelProfile) -> _StatusRefs:
+    """The references build_status looks up: the same for every device of a model (the
+    profile is frozen), so built once instead of six dataclasses and two formats a call."""
+    return _StatusRefs(
+        device=profile.single(g.DATA_DEVICE),
+        link=profile.single(g.DATA_LINK),
+        link_status=profile.single(g.DATA_LINK_STATUS),
+        pppoe=profile.single(g.DATA_PPPOE),
+        wifi=tuple((band, profile.wifi(band)) for band in g.BAND_INDEX),
+    )
+
 
 def _block(blocks: Mapping[ObjectRef, Block], ref: ObjectRef) -> Block:
     block = blocks.get(ref)
@@ -36,7 +63,7 @@ def _ip(value: str | None, what: str) -> IPv4Address | None:
     if value is None or value == "":
         return None
     try:
-        ip = IPv4Address(value)
+        ip = _parse_ip(value)
     except ValueError:
         raise WireError(f"{what} is not an IPv4 address") from None
     return None if ip == _UNSET else ip
@@ -97,10 +124,11 @@ def _wifi(block: Block, band: Band) -> WifiNetwork:
 def build_status(
     model: str, profile: ModelProfile, blocks: Mapping[ObjectRef, Block]
 ) -> DeviceStatus:
-    device = _block(blocks, profile.single(g.DATA_DEVICE))
-    link = _block(blocks, profile.single(g.DATA_LINK))
-    link_status = _block(blocks, profile.single(g.DATA_LINK_STATUS))
-    pppoe = _block(blocks, profile.single(g.DATA_PPPOE))
+    refs = _status_refs(profile)
+    device = _block(blocks, refs.device)
+    link = _block(blocks, refs.link)
+    link_status = _block(blocks, refs.link_status)
+    pppoe = _block(blocks, refs.pppoe)
 
     connection = _CONNECTION.get(link.require("linkType"), "unknown")
     status, code = _int(link_status, "status"), _int(link_status, "code")
@@ -113,7 +141,7 @@ def build_status(
         error=error,
         error_detail=None if error is None else f"LINK_STATUS status={status} code={code}",
     )
-    wifi = tuple(_wifi(_block(blocks, profile.wifi(band)), band) for band in g.BAND_INDEX)
+    wifi = tuple(_wifi(_block(blocks, ref), band) for band, ref in refs.wifi)
     return DeviceStatus(
         model=model,
         firmware=device.get("softVer"),

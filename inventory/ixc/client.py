@@ -160,6 +160,21 @@ class IxcClient:
                 return
             page += 1
 
+    def count(self, table: str, qtype: str, query: str, oper: str = "=") -> int:
+        """How many rows a listing would yield: one request of one row, its `total`."""
+        if oper not in OPERATORS:
+            raise ValueError(f"unsupported IXC operator {oper!r}")
+        body = {
+            "qtype": qtype if "." in qtype else f"{table}.{qtype}",
+            "query": str(query),
+            "oper": oper,
+            "page": "1",
+            "rp": "1",
+            "sortname": f"{table}.id",
+            "sortorder": "asc",
+        }
+        return _total(self._listing(table, body), self.host, table)
+
     def list(
         self,
         table: str,

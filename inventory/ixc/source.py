@@ -129,6 +129,11 @@ class IxcSource:
         rest = [r for r in rows if fold(r.get("login", "")) != fold(text)]
         return _Join(self, allow_full_scan=False).subscribers(exact + rest)
 
+    def count_hint(self) -> int:
+        """How many logins `iter_subscribers()` will walk (the register's size, from one
+        listing request): lets a batch show its total and ETA without reading ahead."""
+        return self.client.count(LOGINS, "id", "0", ">")
+
     def iter_subscribers(
         self,
         *,
