@@ -45,6 +45,36 @@ class BatchStats:
     aborted: bool = False
 
 
+def feed(
+    items: Iterable[T],
+    into: queue.Queue[object],
+    stop: threading.Event,
+    stats: BatchStats,
+    lock: threading.Lock,
+    on_fed: Callable[[int], None] | None,
+) -> None:
+    """The feeder thread's loop: `items` into the bounded queue until exhausted or
+    `stop`; a failing inventory is recorded in `stats.feeder_error`, not raised."""
+    try:
+        for item in items:
+            if stop.is_set():
+                return
+            while True:
+                try:
+                    into.put(item, timeout=0.2)
+                    break
+                except queue.Full:
+                    if stop.is_set():
+                        return
+            with lock:
+                stats.fed += 1
+                fed = stats.fed
+            if on_fed is not None:
+                on_fed(fed)
+    except BaseException as exc:  # the inventory failed mid-way: report, stop feeding
+        stats.feeder_error = exc
+
+
 @dataclass
 class _Slot(Generic[T]):
     item: T
@@ -85,23 +115,7 @@ class Batch(Generic[T, R]):
 
         def feeder() -> None:
             try:
-                for item in items:
-                    if self.stop.is_set():
-                        break
-                    while True:
-                        try:
-                            work_q.put(item, timeout=0.2)
-                            break
-                        except queue.Full:
-                            if self.stop.is_set():
-                                return
-                    with lock:
-                        stats.fed += 1
-                        fed = stats.fed
-                    if self.on_fed is not None:
-                        self.on_fed(fed)
-            except BaseException as exc:  # the inventory failed mid-way: report, stop feeding
-                stats.feeder_error = exc
+                feed(items, work_q, self.stop, stats, lock, self.on_fed)
             finally:
                 for _ in range(workers):
                     work_q.put(_DONE)

@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
-from cpe.batch import Batch, BatchStats
+from cpe.batch import Batch, BatchStats, feed
 
 log = logging.getLogger("cpe.shards")
 
@@ -229,23 +229,7 @@ class ShardedBatch(Generic[T, R]):
 
         def feeder() -> None:
             try:
-                for item in items:
-                    if self.stop.is_set():
-                        break
-                    while True:
-                        try:
-                            fed_q.put(item, timeout=0.2)
-                            break
-                        except queue.Full:
-                            if self.stop.is_set():
-                                return
-                    with lock:
-                        stats.fed += 1
-                        fed = stats.fed
-                    if self.on_fed is not None:
-                        self.on_fed(fed)
-            except BaseException as exc:  # the inventory failed mid-way: report, stop feeding
-                stats.feeder_error = exc
+                feed(items, fed_q, self.stop, stats, lock, self.on_fed)
             finally:
                 fed_q.put(done)
 
