@@ -130,17 +130,7 @@ class IxcClient:
     ) -> Iterator[Page]:
         """Yield projected rows one page at a time until `total` rows were read."""
         keep = self._projection(table, fields)
-        if oper not in OPERATORS:
-            raise ValueError(f"unsupported IXC operator {oper!r}")
-        per_page = rp or self.page_size
-        body = {
-            "qtype": qtype if "." in qtype else f"{table}.{qtype}",
-            "query": str(query),
-            "oper": oper,
-            "rp": str(per_page),
-            "sortname": sortname or f"{table}.id",
-            "sortorder": sortorder,
-        }
+        body = _listing_body(table, qtype, query, oper, rp or self.page_size, sortname, sortorder)
         if grid:
             body["grid_param"] = json.dumps(
                 [{"TB": tb, "OP": op, "P": str(p)} for tb, op, p in grid]
@@ -162,17 +152,7 @@ class IxcClient:
 
     def count(self, table: str, qtype: str, query: str, oper: str = "=") -> int:
         """How many rows a listing would yield: one request of one row, its `total`."""
-        if oper not in OPERATORS:
-            raise ValueError(f"unsupported IXC operator {oper!r}")
-        body = {
-            "qtype": qtype if "." in qtype else f"{table}.{qtype}",
-            "query": str(query),
-            "oper": oper,
-            "page": "1",
-            "rp": "1",
-            "sortname": f"{table}.id",
-            "sortorder": "asc",
-        }
+        body = _listing_body(table, qtype, query, oper, 1, None, "asc") | {"page": "1"}
         return _total(self._listing(table, body), self.host, table)
 
     def list(
@@ -419,6 +399,28 @@ def _clean(message: Any, secrets: Sequence[str]) -> str:
             text = text.replace(secret, "***")
     text = " ".join(text.split())
     return text[:300] or "erro sem mensagem"
+
+
+def _listing_body(
+    table: str,
+    qtype: str,
+    query: str,
+    oper: str,
+    rp: int,
+    sortname: str | None,
+    sortorder: str,
+) -> dict[str, str]:
+    """The form of a `listar` request (page added by the caller)."""
+    if oper not in OPERATORS:
+        raise ValueError(f"unsupported IXC operator {oper!r}")
+    return {
+        "qtype": qtype if "." in qtype else f"{table}.{qtype}",
+        "query": str(query),
+        "oper": oper,
+        "rp": str(rp),
+        "sortname": sortname or f"{table}.id",
+        "sortorder": sortorder,
+    }
 
 
 def _total(data: Any, host: str, table: str) -> int:
