@@ -35,6 +35,7 @@ from cpe.policy import (
     optical_verdict,
     require_actionable,
 )
+from cpe.progress import Progress, Stage, noop
 from drivers.base import Driver
 from drivers.registry import DRIVERS, driver_class
 from inventory.models import Subscriber
@@ -328,13 +329,14 @@ def reconfigure(
     wifi: bool = False,
     dry_run: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    progress: Progress = noop,
 ) -> ReconfigureResult:
     if not (pppoe or dns or wifi):
         pppoe = dns = wifi = True
     sub = ctx.inventory.subscriber(login)
     check = require_actionable(sub, "reconfigure")
     result = ReconfigureResult(login=sub.login, dry_run=dry_run, notices=list(check.notices))
-    run = _Run(ctx, sub, result)
+    run = _Run(ctx, sub, result, progress)
     try:
         with device_lock(ctx.settings.home, f"{sub.host}:{sub.port}"):
             run.execute(pppoe=pppoe, dns=dns, wifi=wifi, dry_run=dry_run, sleep=sleep)
@@ -355,8 +357,15 @@ def reconfigure(
 class _Run:
     """One reconfigure: what was planned, what the device accepted, what the journal says."""
 
-    def __init__(self, ctx: Context, sub: Subscriber, result: ReconfigureResult) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        sub: Subscriber,
+        result: ReconfigureResult,
+        progress: Progress = noop,
+    ) -> None:
         self.ctx, self.sub, self.result = ctx, sub, result
+        self.progress = _safe(progress)
         self.applied: list[drift_mod.Drift] = []
         self.before: DeviceStatus | None = None
         self.before_dump: dict[str, Any] | None = None
@@ -372,6 +381,7 @@ class _Run:
         sleep: Callable[[float], None],
     ) -> None:
         ctx, sub, result = self.ctx, self.sub, self.result
+        self.progress(Stage.READING)
         drv = open_driver(ctx, sub)
         caps = type(drv).capabilities
         with drv:
@@ -396,15 +406,17 @@ class _Run:
                     else "Nada a alterar: o equipamento já está conforme o IXC."
                 )
                 return
-            _apply_non_pppoe(drv, sub, changes, ctx, self.applied)
+            _apply_non_pppoe(drv, sub, changes, ctx, self.applied, self.progress)
             needs_pppoe = any(c.name == drift_mod.PPPOE for c in changes)
             if needs_pppoe:
                 self.applied.append(drift_mod.Drift(drift_mod.PPPOE))
+                self.progress(Stage.WRITING_PPPOE)
                 _apply_pppoe(drv, sub)
             else:
+                self.progress(Stage.VERIFYING)
                 after = drv.get_status()
         if needs_pppoe:
-            after = _read_after_wan_restart(ctx, sub, drv, sleep)
+            after = _read_after_wan_restart(ctx, sub, drv, sleep, self.progress)
         self.after_dump = _status_dict(sub, after)
         bad = _verify(sub, after, changes, ctx, caps)
         if not bad:
@@ -412,6 +424,7 @@ class _Run:
             result.message_pt = DONE_PT
             return
         result.unverified = bad
+        self.progress(Stage.RESTORING)
         result.rolled_back = _restore(
             ctx, sub, before, [c for c in changes if c.name in bad and c.name != drift_mod.PPPOE]
         )
@@ -439,6 +452,8 @@ class _Run:
             applied_names = drift_mod.drift_names(self.applied)
             result.changed = applied_names
             undo = [d for d in self.applied if d.name != drift_mod.PPPOE]
+            if undo and self.before is not None:
+                self.progress(Stage.RESTORING)
             restored = (
                 self.before is not None
                 and bool(undo)
@@ -488,6 +503,18 @@ class _Run:
             log.exception("journal write failed")
 
 
+def _safe(progress: Progress) -> Progress:
+    """An observer that fails (a closed page, a full queue) must not fail the action."""
+
+    def call(stage: Stage) -> None:
+        try:
+            progress(stage)
+        except Exception:
+            log.debug("progress observer failed at %s", stage, exc_info=True)
+
+    return call
+
+
 class ReconfigureFailed(CpeError):
     """Carries the partial result (what changed, what was restored) with the cause."""
 
@@ -512,8 +539,10 @@ def _apply_non_pppoe(
     changes: list[drift_mod.Drift],
     ctx: Context,
     applied: list[drift_mod.Drift],
+    progress: Progress = noop,
 ) -> None:
     if any(c.name == drift_mod.DNS for c in changes):
+        progress(Stage.WRITING_DNS)
         p, s = drift_mod.standard_dns(ctx.settings)
         # Recorded before the call: a write that fails half-way may still have landed.
         applied.append(drift_mod.Drift(drift_mod.DNS))
@@ -527,6 +556,7 @@ def _apply_non_pppoe(
                 operation="set_wifi",
                 detail_pt=f"O IXC não tem SSID/senha cadastrados para {band}.",
             )
+        progress(Stage.WRITING_WIFI)
         applied.extend(c for c in changes if c.band == band)
         drv.set_wifi(band, rec.ssid, rec.passphrase)
 
@@ -543,11 +573,18 @@ def _apply_pppoe(drv: Driver, sub: Subscriber) -> None:
 
 
 def _read_after_wan_restart(
-    ctx: Context, sub: Subscriber, drv: Driver, sleep: Callable[[float], None]
+    ctx: Context,
+    sub: Subscriber,
+    drv: Driver,
+    sleep: Callable[[float], None],
+    progress: Progress = noop,
 ) -> DeviceStatus:
     """The WAN restart drops the management port: wait, log in again, re-read until up."""
+    progress(Stage.WAN_RESTART)
     drv.close()
+    progress(Stage.WAITING_MANAGEMENT)
     drv.wait_until_back()
+    progress(Stage.VERIFYING)
     deadline = time.monotonic() + ctx.settings.wan_up_wait_s
     while True:
         with driver_class(drv.target.model, drv.target.transport)(

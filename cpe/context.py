@@ -66,9 +66,8 @@ class Context:
                     "CPE_IXC_TOKEN, CPE_INVENTORY_CSV, ou rode `cpe lab up`."
                 ),
             )
-        from inventory.ixc.source import IxcSource
-
         from inventory.ixc.client import IxcClient
+        from inventory.ixc.source import IxcSource
 
         token = s.ixc_token or self.vault.secret("ixc_token")
         if token is None:

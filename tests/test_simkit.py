@@ -15,8 +15,12 @@ from drivers.sim import Fault, FleetServer, LoginCheck, SimDevice, SimRunner, cl
 
 class EchoFamily:
     name = "echo"
+    #: Firmware profiles per model (the first is the default); none modelled yet.
+    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
+    def new_device(
+        self, model: str, rng: random.Random, profile: str | None = None
+    ) -> SimDevice:
         return SimDevice(model=model, model_name="Echo", firmware="1", admin_password="pw")
 
     def build_app(self, fleet: FleetServer) -> web.Application:

@@ -92,7 +92,9 @@ class Lab:
         users: dict[str, str | None] = {}
         for plan in self.plans:
             family = simulator_family(plan.model)
-            dev: SimDevice = family.new_device(plan.model, rng)  # type: ignore[attr-defined]
+            dev: SimDevice = family.new_device(  # type: ignore[attr-defined]
+                plan.model, rng, profile=plan.profile
+            )
             if plan.model not in passwords:
                 passwords[plan.model] = (
                     [cfg.admin_password.get_secret_value()]
@@ -142,6 +144,7 @@ class Lab:
                     "host": p.host,
                     "port": p.port,
                     "planted": p.planted + ([p.fault] if p.fault else []),
+                    "profile": p.profile,
                 }
                 for p in self.plans
             ],

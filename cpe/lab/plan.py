@@ -104,6 +104,8 @@ class DevicePlan:
     admin_candidate: int = 0
     rx_dbm: float | None = None
     pon_registered: bool = True
+    #: Firmware profile the simulator gives this device (None: the model's default).
+    profile: str | None = None
 
     @property
     def is_onu(self) -> bool:
@@ -130,6 +132,15 @@ def available_lab_models() -> list[str]:
             continue
         out.append(key)
     return out
+
+
+def model_profiles(model: str) -> tuple[str, ...]:
+    """The firmware profiles the model's simulator offers (first = default)."""
+    try:
+        family = simulator_family(model)
+    except Exception:
+        return ()
+    return tuple(getattr(family, "profiles", {}).get(model, ()))
 
 
 def _cpf(rng: random.Random) -> str:
@@ -173,6 +184,10 @@ def make_plan(
         raise RuntimeError("no simulator family is available")
     plans: list[DevicePlan] = []
     used_logins: set[str] = set()
+    # Each model's devices take its simulator's profiles in turn, the default first, so a
+    # lab of a few devices per model already mixes firmware variants.
+    profiles = {m: model_profiles(m) for m in models}
+    per_model: dict[str, int] = {}
     for i in range(size):
         if i < len(SCRIPT) and size <= 64:
             want, plants, fault = SCRIPT[i]
@@ -207,6 +222,10 @@ def make_plan(
                 else:
                     rx = round(rng.uniform(-28.5, -25.6), 1)
         ssid_base = f"{first.capitalize()}{last.capitalize()}"
+        nth = per_model.get(model, 0)
+        per_model[model] = nth + 1
+        choices = profiles.get(model) or model_profiles(model)
+        profile = choices[nth % len(choices)] if choices else None
         plans.append(
             DevicePlan(
                 index=i,
@@ -226,6 +245,7 @@ def make_plan(
                 admin_candidate=1 if WRONG_FIRST in plants else 0,
                 rx_dbm=rx,
                 pon_registered=registered,
+                profile=profile,
             )
         )
     return plans

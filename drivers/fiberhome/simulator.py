@@ -115,10 +115,14 @@ def _session(dev: SimDevice, request: web.Request) -> Session | None:
 
 class FiberhomeFamily:
     name = "fiberhome"
+    #: Firmware profiles per model (the first is the default); none modelled yet.
+    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
 
     # -- devices -----------------------------------------------------------------------
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
+    def new_device(
+        self, model: str, rng: random.Random, profile: str | None = None
+    ) -> SimDevice:
         """A fresh HG6145F. Cheap (a lab makes 10,000): no crypto, a few rng calls."""
         acs = rng.random() < 0.6
         tail = f"{rng.getrandbits(32):08X}"

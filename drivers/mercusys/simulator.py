@@ -61,20 +61,24 @@ def _query(request: web.Request) -> dict[str, str]:
 
 class MercusysFamily:
     name = "mercusys"
+    #: Firmware profiles per model (the first is the default); none modelled yet.
+    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
 
     # -- devices ------------------------------------------------------------------------------
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
-        profile = PROFILES.get(model)
-        if profile is None:
+    def new_device(
+        self, model: str, rng: random.Random, profile: str | None = None
+    ) -> SimDevice:
+        model_profile = PROFILES.get(model)
+        if model_profile is None:
             raise ValueError(f"not a Mercusys model: {model!r}")
         mac = "50:D4:F7:" + ":".join(f"{rng.randrange(256):02X}" for _ in range(3))
         tag = mac.replace(":", "")[-4:]
         dev = SimDevice(
             model=model,
-            model_name=profile.model_name,
-            firmware=profile.firmware.format(rel=rng.randrange(10000, 99999)),
-            hardware=profile.hardware,
+            model_name=model_profile.model_name,
+            firmware=model_profile.firmware.format(rel=rng.randrange(10000, 99999)),
+            hardware=model_profile.hardware,
             # A random default; the lab (or a test) plants the vault's password.
             admin_password="".join(rng.choices(_ALNUM, k=12)),
             mac=mac,
@@ -85,7 +89,7 @@ class MercusysFamily:
             },
             extra={"seed": rng.getrandbits(64)},
         )
-        dev.knobs.lock_threshold = profile.lock_threshold
+        dev.knobs.lock_threshold = model_profile.lock_threshold
         dev.knobs.lock_seconds = g.LOCK_SECONDS
         dev.knobs.session_idle_s = g.SESSION_IDLE_S
         return dev

@@ -35,10 +35,15 @@ class SimFamily(Protocol):
 
     #: Short family name (one aiohttp application per family per fleet).
     name: str
+    #: Firmware profiles per model key, the first one the default. The lab gives a
+    #: model's devices these profiles in turn (cpe/lab/plan.py), so every profile a family
+    #: models is exercised as soon as the lab holds that many devices of the model.
+    profiles: dict[str, tuple[str, ...]]
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
+    def new_device(self, model: str, rng: random.Random, profile: str | None = None) -> SimDevice:
         """A fresh device of `model` with family-typical identity (model name, firmware,
-        family-specific `extra`). The lab then sets PPPoE, DNS, Wi-Fi and passwords."""
+        family-specific `extra`), in firmware `profile` (None: the model's default). The
+        lab then sets PPPoE, DNS, Wi-Fi and passwords."""
         ...
 
     def build_app(self, fleet: FleetServer) -> web.Application:

@@ -88,10 +88,14 @@ def _b64text(value: Any) -> str | None:
 
 class TplinkFamily:
     name = "tplink"
+    #: Firmware profiles per model (the first is the default); none modelled yet.
+    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
 
     # -- devices ---------------------------------------------------------------------------
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
+    def new_device(
+        self, model: str, rng: random.Random, profile: str | None = None
+    ) -> SimDevice:
         model_name, firmware, hardware, radios, wan_type = MODELS.get(model, MODELS["tplink-onu"])
         suffix = f"{rng.randrange(16**4):04X}"
         dev = SimDevice(

@@ -351,8 +351,12 @@ async def _menu_data_post(request: web.Request, device: SimDevice) -> web.Respon
 
 class ZteFamily:
     name = "zte"
+    #: Firmware profiles per model (the first is the default); none modelled yet.
+    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
+    def new_device(
+        self, model: str, rng: random.Random, profile: str | None = None
+    ) -> SimDevice:
         suffix = f"{rng.getrandbits(16):04X}"
         dev = SimDevice(
             model=model,

@@ -75,8 +75,12 @@ def _result(code: str, message: str = "") -> dict[str, Any]:
 
 class ZyxelFamily:
     name = "zyxel"
+    #: Firmware profiles per model (the first is the default); none modelled yet.
+    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
 
-    def new_device(self, model: str, rng: random.Random) -> SimDevice:
+    def new_device(
+        self, model: str, rng: random.Random, profile: str | None = None
+    ) -> SimDevice:
         model_name, firmware = rng.choice(_MODELS)
         mac = [0xBC, 0x99, 0x11] + [rng.randrange(256) for _ in range(3)]
         tail = "".join(f"{b:02X}" for b in mac[-2:])
