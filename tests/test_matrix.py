@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import drivers
 from cpe.matrix import __main__ as cli
-from cpe.matrix.guessed import parse_guessed, tags_in
+from cpe.matrix.evidence import BEGIN, END, readme_section, update_readme
 from cpe.matrix.render import render
 from cpe.matrix.results import load
+from drivers.evidence import LEDGER_MODULES, Fact, Grade, constants_of, ledger_of
 
 CANNED = Path(__file__).parent / "data" / "matrix-results.json"
-DRIVERS_DIR = Path(drivers.__file__).parent
+README = Path(__file__).parent.parent / "README.md"
 
 
 def _rows(text: str, first: str) -> list[list[str]]:
@@ -44,22 +44,52 @@ def test_render_from_canned_results(tmp_path: Path) -> None:
 def test_real_column_is_computed_not_typed() -> None:
     generated_at, facts = load(CANNED)
     without_device = [f for f in facts if f.source != "device"]
-    text = render(without_device, generated_at, DRIVERS_DIR)
+    text = render(without_device, generated_at)
     detail = text.split("## Detalhe")[1]
     real = {r[5] for r in _rows(detail, "zte-onu")}
     assert real == {"não"}
 
 
-def test_guessed_tags_and_counts(tmp_path: Path) -> None:
-    assert tags_in("#: [C unit, G use] §1") == ("C", "G")
-    assert tags_in("#: [I S4 CVE-36607] and [P notes]") == ("I", "P")
-    sample = tmp_path / "guessed.py"
-    sample.write_text(
-        '"""doc"""\n\n# --- section [C] ---\n\n#: [G] guess\nA = 1\nB = 2\n\nC = 3\n'
-        "_PRIVATE = 4\nD: int = 5  # [P] seen once\nE, F = 6, 7\n"
-    )
-    levels = {e.name: e.level for e in parse_guessed(sample)}
-    assert levels == {"A": "G", "B": "G", "C": "C", "D": "P/I", "E": "P/I", "F": "P/I"}
+def test_ledger_counts_and_sources_in_the_matrix(tmp_path: Path) -> None:
+    ledgers = {
+        "mercusys": (
+            Fact("A", Grade.CONFIRMED, "a fact", ("owner/repo:path.py",)),
+            Fact("B", Grade.GUESSED, "a guess"),
+        ),
+    }
+    generated_at, facts = load(CANNED)
+    text = render(facts, generated_at, ledgers=ledgers)
+    summary = _rows(text.split("## Detalhe")[0], "mercusys-ac12g")[0]
+    assert summary[8] == "2 (confirmado 1 · adivinhado 1)"
+    assert "- `A`: a fact — owner/repo:path.py" in text
+
+
+def test_a_sourced_grade_needs_a_source() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="needs a source"):
+        Fact("X", Grade.CORROBORATED, "no source given")
+
+
+def test_every_constant_has_exactly_one_fact() -> None:
+    for family, module in LEDGER_MODULES.items():
+        names = [f.name for f in ledger_of(family)]
+        assert len(names) == len(set(names)), f"{family}: a constant has two facts"
+        missing = set(constants_of(module)) - set(names)
+        assert not missing, f"{family}: constants without evidence: {sorted(missing)}"
+        extra = set(names) - set(constants_of(module))
+        assert not extra, f"{family}: facts naming no constant: {sorted(extra)}"
+
+
+def test_readme_evidence_section_is_generated_and_current(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    assert BEGIN in text and END in text
+    copy = tmp_path / "README.md"
+    copy.write_text(text, encoding="utf-8")
+    assert not update_readme(copy), "README is stale: run `python -m cpe.matrix readme`"
+    section = readme_section({"ixc": (Fact("Z", Grade.GUESSED, "the model field"),)})
+    assert "| IXC | `inventory/ixc/fields.py` | 0 | 0 | 1 |" in section
+    assert "the model field" in section
 
 
 def test_missing_results_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,21 +1,19 @@
-"""docs/support-matrix.md from test facts, the driver registry and the guessed.py files."""
+"""docs/support-matrix.md from test facts, the driver registry and the evidence ledgers."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from cpe.errors import Unsupported
-from cpe.matrix.guessed import GuessedEntry, parse_guessed
+from cpe.matrix.evidence import counts_text, family_ledgers, ledger_section
 from cpe.matrix.results import OPERATIONS, SESSION, Fact, Verdict, real_verdict, sim_verdict
 from cpe.models import Capability
+from drivers.evidence import Fact as EvidenceFact
 from drivers.registry import DRIVERS, driver_class
 
 __all__ = ["Row", "build_rows", "render"]
 
-LEVELS = ("G", "P/I", "C", "?")
 LEGEND = """\
 Legenda do resumo (uma célula por operação):
 
@@ -30,9 +28,10 @@ Legenda do resumo (uma célula por operação):
 "sessão" reúne os testes de login, bloqueio por senha errada, sessão ocupada e falhas de
 rede. Capturas são só leitura: com equipamento real verificam `status` (e `optical` quando a
 unidade informa); escritas (pppoe, dns, wifi) só são verificadas no simulador.
-"Adivinhados" conta as entradas de `drivers/<família>/guessed.py` pela fonte mais fraca
-citada no comentário: G (palpite), P/I (visto uma vez ou inferido), C (confirmado), ? (sem
-marca)."""
+"Evidência" conta os fatos de protocolo do livro de evidências da família (`LEDGER` em
+`drivers/<família>/guessed.py`) por grau: **confirmado** (visto numa captura ou no
+firmware), **corroborado** (clientes públicos independentes, escritos para o equipamento
+real, dependem dele) e **adivinhado** (sem evidência pública: corrigir com uma captura)."""
 
 
 @dataclass(frozen=True)
@@ -83,25 +82,23 @@ def build_rows(facts: Sequence[Fact]) -> list[Row]:
     return rows
 
 
-def guessed_counts(entries: Sequence[GuessedEntry]) -> str:
-    counts = Counter(e.level for e in entries)
-    parts = " · ".join(f"{lvl} {counts[lvl]}" for lvl in LEVELS if counts[lvl])
-    return f"{len(entries)} ({parts})" if entries else "0"
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return out
 
 
-def render(facts: Sequence[Fact], generated_at: str, drivers_dir: Path) -> str:
+def render(
+    facts: Sequence[Fact],
+    generated_at: str,
+    ledgers: dict[str, tuple[EvidenceFact, ...]] | None = None,
+) -> str:
     rows = build_rows(facts)
-    guessed = {
-        fam: parse_guessed(drivers_dir / fam / "guessed.py")
-        if (drivers_dir / fam / "guessed.py").is_file() else []
-        for fam in dict.fromkeys(r.family for r in rows)
-    }
+    ledgers = family_ledgers() if ledgers is None else ledgers
+
+    def evidence(family: str) -> str:
+        return counts_text(ledgers.get(family, ()))
+
     lines = [
         "# Matriz de suporte",
         "",
@@ -114,11 +111,11 @@ def render(facts: Sequence[Fact], generated_at: str, drivers_dir: Path) -> str:
         "",
     ]
     lines += _table(
-        ["Modelo", "Transporte", *OPERATIONS, "sessão", "Adivinhados"],
+        ["Modelo", "Transporte", *OPERATIONS, "sessão", "Evidência"],
         [
             [f"`{r.model}`", r.transport, *(r.cell(op) for op in OPERATIONS),
              r.sim[SESSION].pt() if r.capabilities is not None else "indisponível",
-             guessed_counts(guessed[r.family])]
+             evidence(r.family)]
             for r in rows
         ],
     )
@@ -131,21 +128,14 @@ def render(facts: Sequence[Fact], generated_at: str, drivers_dir: Path) -> str:
                 f"`{r.model}`", op, r.transport, "sim" if supported else "não",
                 r.sim[op].pt() if supported else "—",
                 r.real[op].pt() if supported else "—",
-                guessed_counts(guessed[r.family]),
+                evidence(r.family),
             ])
     lines += _table(
         ["Modelo", "Operação", "Transporte", "Suportado (declarado)",
-         "Verificado no simulador", "Verificado com fixture real", "Campos adivinhados"],
+         "Verificado no simulador", "Verificado com fixture real", "Evidência"],
         detail,
     )
-    lines += ["", "## Campos adivinhados por família", ""]
-    for fam, entries in guessed.items():
-        lines.append(f"### {fam} — `drivers/{fam}/guessed.py`: {guessed_counts(entries)}")
-        lines.append("")
-        for lvl in LEVELS:
-            names = [f"`{e.name}`" for e in entries if e.level == lvl]
-            if names:
-                lines.append(f"- **{lvl}**: {', '.join(names)}")
-        lines.append("")
+    lines += ["", "## Livro de evidências por família", ""]
+    lines += ledger_section(ledgers)
     return "\n".join(lines).rstrip() + "\n"
 
