@@ -7,7 +7,15 @@ import os
 
 import typer
 
-from cpe.cli import audit_cmd, capture_cmd, device_cmd, lab_cmd, serve_cmd, vault_cmd
+from cpe.cli import (
+    audit_cmd,
+    capture_cmd,
+    device_cmd,
+    lab_cmd,
+    probe_cmd,
+    serve_cmd,
+    vault_cmd,
+)
 from cpe.cli.demo import demo
 
 app = typer.Typer(
@@ -20,6 +28,7 @@ app = typer.Typer(
 app.command("status")(device_cmd.status)
 app.command("reconfigure")(device_cmd.reconfigure)
 app.command("demo")(demo)
+app.command("probe")(probe_cmd.probe)
 audit_cmd.register(app)  # audit, history
 serve_cmd.register(app)  # serve, user
 capture_cmd.register(app)  # capture
