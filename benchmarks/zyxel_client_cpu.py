@@ -1,0 +1,100 @@
+"""Client CPU per Zyxel device: open + get_status + close with the web driver.
+
+    python benchmarks/zyxel_client_cpu.py [--devices 200] [--profile aes] [--top 25]
+
+Issue 14 measured ~16 ms of client CPU per device on a mixed fleet and suspected the
+RSA+AES login of the crypto-heavy families. This runs the real web driver against
+simulated routers on 127.0.0.1 and charges only the client: the simulator runs on its own
+thread, and `time.thread_time()` counts the CPU of the calling thread alone. `--top N`
+adds a cProfile of the same loop (its own pass, since profiling slows everything down).
+One JSON line: devices, ms of client CPU per device (median of 3 passes), wall ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pydantic import SecretStr  # noqa: E402
+
+from cpe.models import Credential, Target, Timeouts  # noqa: E402
+from drivers.sim import SimDevice, SimRunner  # noqa: E402
+from drivers.zyxel.simulator import ZyxelFamily  # noqa: E402
+from drivers.zyxel.web import ZyxelWebDriver  # noqa: E402
+
+PASSWORD = "bench-Admin-Pw1"  # noqa: S105 - the lab's own throwaway password
+TIMEOUTS = Timeouts(connect_s=2.0, read_s=10.0)
+
+
+def _devices(runner: SimRunner, count: int, profile: str | None) -> list[tuple[str, int]]:
+    family = ZyxelFamily()
+    rng = random.Random(2389)
+    out = []
+    for _ in range(count):
+        dev: SimDevice = family.new_device("zyxel", rng, profile=profile)
+        dev.admin_password = PASSWORD
+        dev.evaluate_wan()
+        out.append(runner.add(dev, family, "127.0.0.1", 0))
+    return out
+
+
+def _one(host: str, port: int) -> None:
+    target = Target(host=host, port=port, model="zyxel")
+    cred = Credential(username="supervisor", passwords=(SecretStr(PASSWORD),))
+    driver = ZyxelWebDriver(target, cred, timeouts=TIMEOUTS)
+    driver.open()
+    try:
+        driver.get_status()
+    finally:
+        driver.close()
+
+
+def _pass(addresses: list[tuple[str, int]]) -> tuple[float, float]:
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
+    for host, port in addresses:
+        _one(host, port)
+    return time.thread_time() - cpu0, time.perf_counter() - wall0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--profile", default=None, help="simulator firmware profile")
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--top", type=int, default=0, help="also print a cProfile top N")
+    args = parser.parse_args()
+    with SimRunner() as runner:
+        addresses = _devices(runner, args.devices, args.profile)
+        _pass(addresses[:10])  # warm-up: imports, key caches, connection set-up
+        runs = [_pass(addresses) for _ in range(args.passes)]
+        cpu = statistics.median(r[0] for r in runs)
+        wall = statistics.median(r[1] for r in runs)
+        print(
+            json.dumps(
+                {
+                    "devices": args.devices,
+                    "profile": args.profile or "default",
+                    "client_cpu_ms_per_device": round(1000 * cpu / args.devices, 3),
+                    "wall_ms_per_device": round(1000 * wall / args.devices, 3),
+                }
+            )
+        )
+        if args.top:
+            prof = cProfile.Profile(time.thread_time)
+            prof.enable()
+            _pass(addresses)
+            prof.disable()
+            pstats.Stats(prof).sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
