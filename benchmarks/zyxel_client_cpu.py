@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import SecretStr  # noqa: E402
+from pydantic import SecretStr
 
-from cpe.models import Credential, Target, Timeouts  # noqa: E402
-from drivers.sim import SimDevice, SimRunner  # noqa: E402
-from drivers.zyxel.simulator import ZyxelFamily  # noqa: E402
-from drivers.zyxel.web import ZyxelWebDriver  # noqa: E402
+from cpe.models import Credential, Target, Timeouts
+from drivers.sim import SimDevice, SimRunner
+from drivers.zyxel.simulator import ZyxelFamily
+from drivers.zyxel.web import ZyxelWebDriver
 
 PASSWORD = "bench-Admin-Pw1"  # noqa: S105 - the lab's own throwaway password
 TIMEOUTS = Timeouts(connect_s=2.0, read_s=10.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
 from typing import Any
@@ -103,7 +104,10 @@ def fix_pem(text: str) -> str:
     return text.replace("\\/", "/").strip()
 
 
+@functools.lru_cache(maxsize=1024)
 def load_public_key(pem: str) -> RSAPublicKey:
+    """Parsed once per PEM text: a unit serves the same key until it reboots, and a lab or
+    a re-login asks for it again (cached by value, so a new key is parsed afresh)."""
     try:
         key = serialization.load_pem_public_key(fix_pem(pem).encode("ascii"))
     except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:

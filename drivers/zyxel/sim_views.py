@@ -190,7 +190,7 @@ def _wan_info(dev: SimDevice) -> list[dict[str, Any]]:
 
 def _lan_ports(dev: SimDevice) -> list[dict[str, Any]]:
     """Ethernet.Interface objects, as the GPL status builder copies them."""
-    ports = [
+    ports: list[dict[str, Any]] = [
         {"Name": f"eth{i}", "X_ZYXEL_LanPort": f"LAN{i + 1}", "Upstream": False,
          "Status": "Up" if i == 0 else "Down"}
         for i in range(4)

@@ -81,7 +81,19 @@ class CliLoginRefused(Exception):
 
 
 class _NotZysh(Exception):
-    pass
+    """A shell that is not ZySH; carries its prompt as the variant's fingerprint."""
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__(prompt)
+        self.prompt = prompt
+
+
+def prompt_fingerprint(out: str) -> str:
+    """The last non-empty line a shell printed, printable ASCII only and at most 40
+    characters: enough to tell which shell answered, too little to carry a secret."""
+    lines = [ln.strip() for ln in out.replace("\r", "\n").split("\n") if ln.strip()]
+    last = lines[-1] if lines else ""
+    return "".join(c for c in last if 32 <= ord(c) < 127)[-40:]
 
 
 def attempt_from_text(text: str) -> LoginAttempt | None:
@@ -187,7 +199,7 @@ def _check_prompt(out: str) -> None:
     if attempt is not None:
         raise CliLoginRefused(attempt)
     if not re.search(PROMPT_RE, out):
-        raise _NotZysh()
+        raise _NotZysh(prompt_fingerprint(out))
 
 
 class ZyshSsh(_ZyshMixin, ZyxelSSH):
@@ -305,9 +317,10 @@ def connect(params: ZyshParams, password: SecretStr) -> ZyshChannel:
     except NetmikoAuthenticationException:
         attempt = attempt_from_text("\n".join(banner))
         raise CliLoginRefused(attempt or LoginAttempt(LoginResult.WRONG_PASSWORD)) from None
-    except _NotZysh:
+    except _NotZysh as shell:
         raise Unsupported(
-            "o equipamento não parece ser Zyxel (sem o prompt ZySH)", operation="login"
+            f"o equipamento não parece ser Zyxel (sem o prompt ZySH; prompt={shell.prompt!r})",
+            operation="login",
         ) from None
     except Exception as exc:
         raise classify(exc, "login") from exc
