@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from cpe.errors import Unsupported
 from cpe.lab.plan import make_plan, model_profiles
-from cpe.models import Credential, Target
+from cpe.models import Credential, Target, Transport
 from drivers.advisories import matching
 from drivers.base import LoginResult
 from drivers.evidence import Grade, constants_of, ledger_of
@@ -230,3 +230,12 @@ def test_every_constant_has_one_fact_with_sources_unless_guessed() -> None:
     for fact in facts:
         assert fact.summary
         assert fact.grade is Grade.GUESSED or fact.sources
+
+
+def test_zysh_reads_cardpage_status_where_the_table_lacks_status(runner: SimRunner) -> None:
+    unit = make_unit(runner, lambda dev: apply_profile(dev, "cardpage"), cli=True)
+    drv = unit.driver(Transport.TELNET)
+    with drv:
+        status = drv.get_status()
+    assert getattr(drv, "status_oid", None) == "cardpage_status"
+    assert status.firmware == unit.device.firmware
