@@ -156,3 +156,4 @@ def test_a_foreign_shell_is_unsupported() -> None:
         with pytest.raises(Unsupported) as info:
             drv.open()
     assert "não parece ser Zyxel" in str(info.value)
+    assert "prompt='root@box:~#'" in str(info.value)  # the variant's fingerprint

@@ -14,7 +14,7 @@ from cpe.models import Band, Transport, WanError
 from drivers.base import LoginResult
 from drivers.sim import WifiState
 from drivers.zyxel import crypto, dal, guessed, sim_zysh, zysh
-from drivers.zyxel.sim_dal import get_objects, status_object
+from drivers.zyxel.sim_views import get_objects, status_object
 from drivers.zyxel.simulator import ZyxelFamily, rsa_private_key
 
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr, ValidationError
 
-from cpe.errors import CpeError, ParseError, Unsupported
+from cpe.errors import CpeError, DeviceRejected, ParseError, Unsupported
 from cpe.models import (
     Band,
     Capability,
@@ -54,6 +54,8 @@ class ZyxelCliDriver(Driver):
         super().__init__(target, credential, timeouts=timeouts, session=session)
         self._factory: zysh.ChannelFactory = session or zysh.connect
         self._chan: zysh.ZyshSession | None = None
+        #: `cardpage_status` on firmware whose DAL table lacks `status` (as on the web).
+        self.status_oid = guessed.STATUS_OIDS[0]
 
     def management_address(self) -> tuple[str, int]:
         return self.target.host, self.target.cli_port or self.default_cli_port
@@ -114,9 +116,21 @@ class ZyxelCliDriver(Driver):
 
     # -- reads ----------------------------------------------------------------------------
 
+    def _status_objects(self) -> list[dict[str, Any]]:
+        for oid in guessed.STATUS_OIDS[guessed.STATUS_OIDS.index(self.status_oid) :]:
+            try:
+                objects = self._objects(oid, "status")
+            except DeviceRejected as exc:
+                if guessed.ZCFG_NO_SUCH_OBJECT not in str(exc):
+                    raise
+                continue  # this firmware's table lacks the oid: try the next one
+            self.status_oid = oid
+            return objects
+        raise self._err(Unsupported, "ZySH has no status object on this firmware", "status")
+
     def get_status(self) -> DeviceStatus:
         identity = zysh.parse_objects(self._run("sys atsh", "status"))
-        status = self._objects("status", "status")
+        status = self._status_objects()
         wans = self._objects("wan", "status")
         lans = self._objects("lan", "status")
         try:

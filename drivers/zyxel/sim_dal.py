@@ -1,4 +1,4 @@
-"""The simulated DAL table: object views built from a `SimDevice`, and edit handlers.
+"""The simulated DAL table's edit handlers (the views are in `sim_views.py`).
 
 Both front ends call this (web `PUT /cgi-bin/DAL?oid=...` and ZySH `cfg <oid> edit`), so
 the rules are the same whichever way a client comes in. The SimDevice common fields stay
@@ -14,30 +14,42 @@ from dataclasses import dataclass
 from ipaddress import AddressValueError, IPv4Address
 from typing import Any
 
-from cpe.models import Band, WanError
+from cpe.models import Band
 from drivers.sim import Fault, SimDevice, WifiState
 from drivers.zyxel import guessed
 from drivers.zyxel.dal import ZCFG_SUCCESS
+from drivers.zyxel.sim_views import (
+    ACS_WAN,
+    INTERNET_WAN,
+    WAN_LIVE_FIELDS,
+    get_objects,
+    guests,
+    lan_ip,
+    main_index,
+    wan_cfg,
+)
+
+__all__ = ["EditResult", "edit", "get_objects", "lan_ip"]
 
 ZCFG_NO_SUCH_PARAMETER = "ZCFG_NO_SUCH_PARAMETER"
-INTERNET_WAN = "Internet"
-ACS_WAN = "TR069"
 
 #: Editable parameters per oid with their types (notes 1.4-1.6 name them).
 WAN_PARAMS: dict[str, type] = {
-    "Index": int, "Name": str, "Type": str, "Mode": str, "Encapsulation": str,
-    "VLANID": int, "MTU": int, "NatEnable": bool, "ipStatic": bool,
+    "Index": int, "Name": str, "Enable": bool, "Type": str, "Mode": str,
+    "Encapsulation": str, "ipMode": str, "VLANEnable": bool, "VLANID": int,
+    "VLANPriority": int, "MaxMTUSize": int, "NatEnable": bool, "ipStatic": bool,
+    "IPAddress": str, "SubnetMask": str, "GatewayIPAddress": str, "X_ZYXEL_IfName": str,
     "ipDnsStatic": bool, "DNSServer": str, "pppUsername": str, "pppPassword": str,
 }  # fmt: skip
 LAN_PARAMS: dict[str, type] = {
     "Name": str, "IPAddress": str, "SubnetMask": str, "EnableDHCP": bool,
     "DHCP_MinAddress": str, "DHCP_MaxAddress": str,
-    "DNS_Type": str, "DNS_Servers1": str, "DNS_Servers2": str,
+    "DHCP_LeaseTime": int, "DNS_Type": str, "DNS_Servers1": str, "DNS_Servers2": str,
 }  # fmt: skip
 WLAN_PARAMS: dict[str, type] = {
     "Index": int, "SSID": str, "wlEnable": bool, "MainSSID": bool, "band": str,
     "SecurityMode": str, "PskDisplay": str, "channel": int, "bandwidth": str,
-    "AutoChannelEnable": bool, "oneSsidEnable": bool,
+    "AutoChannelEnable": bool, "wlHide": bool, "oneSsidEnable": bool,
     # write-only (what the GUI sends)
     "psk_value": str, "wpaMode": str, "encryp": str, "AutoGenPSK": bool,
     "securityLevel": str, "secMode": int,
@@ -69,172 +81,6 @@ class _Invalid(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-# --- views -----------------------------------------------------------------------------------
-
-
-def lan_ip(dev: SimDevice) -> str:
-    return str(dev.extra.get("lan_ip", "192.168.1.1"))
-
-
-def _wan_cfg(dev: SimDevice, name: str) -> dict[str, Any]:
-    store: dict[str, dict[str, Any]] = dev.extra.setdefault("wan_cfg", {})
-    return store.setdefault(name, {})
-
-
-def wan_objects(dev: SimDevice) -> list[dict[str, Any]]:
-    pppoe = dev.wan_type == "pppoe"
-    internet = {
-        "Index": 1, "Name": INTERNET_WAN, "Type": "ETH",
-        "Mode": "IP_Bridged" if dev.wan_type == "bridge" else "IP_Routed",
-        "Encapsulation": "PPPoE" if pppoe else "IPoE", "VLANID": 10, "MTU": 1492 if pppoe else 1500,
-        "NatEnable": True, "ipStatic": dev.wan_type == "static",
-        "ipDnsStatic": dev.manual_dns, "DNSServer": ",".join(dev.dns) if dev.manual_dns else "",
-        "pppUsername": dev.pppoe_user, "pppPassword": dev.pppoe_password,
-    }  # fmt: skip
-    acs = {
-        "Index": 2, "Name": ACS_WAN, "Type": "ETH", "Mode": "IP_Routed", "Encapsulation": "IPoE",
-        "VLANID": 20, "MTU": 1500, "NatEnable": False, "ipStatic": False,
-        "ipDnsStatic": False, "DNSServer": "", "pppUsername": "", "pppPassword": "",
-    }  # fmt: skip
-    internet.update(_wan_cfg(dev, INTERNET_WAN))
-    acs.update(_wan_cfg(dev, ACS_WAN))
-    return [internet, acs]
-
-
-def lan_objects(dev: SimDevice) -> list[dict[str, Any]]:
-    ip = lan_ip(dev)
-    proxy = dev.lan_dns in ([], [ip])
-    servers = [*dev.lan_dns, "", ""]
-    base = ip.rsplit(".", 1)[0]
-    return [
-        {
-            "Name": guessed.LAN_GROUP, "IPAddress": ip, "SubnetMask": "255.255.255.0",
-            "EnableDHCP": True, "DHCP_MinAddress": f"{base}.33",
-            "DHCP_MaxAddress": f"{base}.254", "DNS_Type": "DNSProxy" if proxy else "Static",
-            "DNS_Servers1": "" if proxy else servers[0],
-            "DNS_Servers2": "" if proxy else servers[1],
-        }
-    ]  # fmt: skip
-
-
-def _index_5g(dev: SimDevice) -> int:
-    return int(dev.extra.get("wlan_5g_index", guessed.MAIN_5_INDEX))
-
-
-def _main_index(dev: SimDevice, band: Band) -> int:
-    return guessed.MAIN_24_INDEX if band is Band.GHZ_2_4 else _index_5g(dev)
-
-
-def _guests(dev: SimDevice) -> dict[int, dict[str, Any]]:
-    guests: dict[int, dict[str, Any]] = dev.extra.setdefault("wlan_guest", {})
-    return guests
-
-
-def _wlan_entry(dev: SimDevice, index: int, band: Band, ssid: str, psk: str, on: bool,
-                main: bool) -> dict[str, Any]:  # fmt: skip
-    return {
-        "Index": index,
-        "SSID": ssid,
-        "wlEnable": on,
-        "MainSSID": main,
-        "band": str(band),
-        "SecurityMode": "WPA2-Personal",
-        "PskDisplay": psk,
-        "channel": 6 if band is Band.GHZ_2_4 else 36,
-        "bandwidth": "20MHz" if band is Band.GHZ_2_4 else "80MHz",
-        "AutoChannelEnable": True,
-        "oneSsidEnable": bool(dev.extra.get("one_ssid", False)),
-    }
-
-
-def wlan_objects(dev: SimDevice) -> list[dict[str, Any]]:
-    out = []
-    for band, state in dev.wifi.items():
-        out.append(
-            _wlan_entry(
-                dev, _main_index(dev, band), band, state.ssid, state.psk, state.enabled, True
-            )
-        )
-    for index, g in _guests(dev).items():
-        band = Band(g["band"])
-        out.append(_wlan_entry(dev, index, band, g["SSID"], g["psk"], bool(g["enabled"]), False))
-    return sorted(out, key=lambda o: int(o["Index"]))
-
-
-def status_object(dev: SimDevice) -> dict[str, Any]:
-    pppoe = dev.wan_type == "pppoe"
-    up = dev.wan_up
-    if pppoe:
-        connecting = dev.wan_error in (None, WanError.CONNECTING)
-        ppp_state = "Connected" if up else ("Connecting" if connecting else "Disconnected")
-    else:
-        ppp_state = ""
-    last_error = {
-        "pppoe_auth_failed": "ERROR_AUTHENTICATION_FAILURE",
-        "pppoe_no_server": "ERROR_NO_ANSWER",
-        "link_down": "ERROR_NO_CARRIER",
-    }.get(str(dev.wan_error or ""), "ERROR_NONE")
-    show_dns = dev.manual_dns or up
-    wan = {
-        "X_ZYXEL_Type": "WAN", "X_ZYXEL_SrvName": INTERNET_WAN,
-        "X_ZYXEL_IfName": "ppp0" if pppoe else "eth4.10",
-        "LinkType": "PON" if dev.rx_dbm is not None else "ETH",
-        "Status": "Up" if up else "Down", "Encapsulation": "PPPoE" if pppoe else "IPoE",
-        "pppConnectionStatus": ppp_state,
-        "pppoeConnectionUpTime": dev.wan_uptime_s() if pppoe else 0,
-        guessed.WAN_LAST_ERROR_FIELD: "ERROR_NONE" if up else last_error,
-        "IPv4Address": [{"IPAddress": dev.wan_ip}] if up else [],
-        "dnsv4Server": [{"DNSServer": d} for d in dev.dns] if show_dns else [],
-    }  # fmt: skip
-    acs = {
-        "X_ZYXEL_Type": "WAN", "X_ZYXEL_SrvName": ACS_WAN, "X_ZYXEL_IfName": "eth4.20",
-        "LinkType": wan["LinkType"], "Status": "Up", "Encapsulation": "IPoE",
-        "pppConnectionStatus": "", "pppoeConnectionUpTime": 0,
-        guessed.WAN_LAST_ERROR_FIELD: "ERROR_NONE",
-        "IPv4Address": [{"IPAddress": "10.200.0.2"}], "dnsv4Server": [{"DNSServer": "10.200.0.1"}],
-    }  # fmt: skip
-    lan = {
-        "X_ZYXEL_Type": "LAN", "X_ZYXEL_SrvName": "LAN", "X_ZYXEL_IfName": "br0",
-        "Status": "Up", "IPv4Address": [{"IPAddress": lan_ip(dev)}], "dnsv4Server": [],
-    }  # fmt: skip
-    wifi = [
-        {
-            "SSID": o["SSID"], "Enable": o["wlEnable"], "OperatingFrequencyBand": o["band"],
-            "Channel": o["channel"], "X_ZYXEL_MainSSID": o["MainSSID"],
-            "ModeEnabled": "WPA2-Personal", "wifiPassword": o["PskDisplay"],
-        }
-        for o in wlan_objects(dev)
-    ]  # fmt: skip
-    obj: dict[str, Any] = {
-        "DeviceInfo": {
-            "ModelName": dev.model_name, "SoftwareVersion": dev.firmware,
-            "HardwareVersion": dev.hardware, "SerialNumber": dev.serial, "UpTime": dev.uptime_s(),
-        },
-        "WanLanInfo": [wan, acs, lan],
-        "WiFiInfo": wifi,
-    }  # fmt: skip
-    if dev.rx_dbm is not None:
-        obj["GponStatsInfo"] = {
-            "RxPowerSignal": guessed.POWER_FORMAT.format(dev.rx_dbm) if dev.pon_registered else "",
-            "TxPowerSignal": guessed.POWER_FORMAT.format(dev.tx_dbm or 0.0),
-            "Temperature": "45.2 C",
-        }
-    return obj
-
-
-def get_objects(dev: SimDevice, oid: str) -> list[dict[str, Any]] | None:
-    """The `Object` list of `GET DAL?oid=...`; None for an oid this firmware lacks."""
-    views: dict[str, Callable[[SimDevice], list[dict[str, Any]]]] = {
-        "status": lambda d: [status_object(d)],
-        "cardpage_status": lambda d: [status_object(d)],
-        "wan": wan_objects,
-        "lan": lan_objects,
-        "wlan": wlan_objects,
-    }
-    view = views.get(oid)
-    return view(dev) if view else None
 
 
 # --- edits -----------------------------------------------------------------------------------
@@ -326,9 +172,11 @@ def _edit_wan(dev: SimDevice, f: dict[str, Any]) -> EditResult:
         "Index",
         "Name",
     }
-    extra = {k: v for k, v in f.items() if k not in common}
+    # Live addresses and read-only names come back in a whole-object PUT: never stored.
+    extra = {k: v for k, v in f.items() if k not in common and k not in WAN_LIVE_FIELDS}
     if name == ACS_WAN:
-        _wan_cfg(dev, ACS_WAN).update({k: v for k, v in f.items() if k not in ("Index", "Name")})
+        keep = {k: v for k, v in f.items() if k not in ("Index", "Name", *WAN_LIVE_FIELDS)}
+        wan_cfg(dev, ACS_WAN).update(keep)
         return EditResult()
     # DNS (WAN side)
     static = f.get("ipDnsStatic", dev.manual_dns)
@@ -348,7 +196,7 @@ def _edit_wan(dev: SimDevice, f: dict[str, Any]) -> EditResult:
     ppp_changed = wants_pppoe and (
         (user, password) != (dev.pppoe_user, dev.pppoe_password) or dev.wan_type != "pppoe"
     )
-    _wan_cfg(dev, INTERNET_WAN).update(extra)
+    wan_cfg(dev, INTERNET_WAN).update(extra)
     if _reboot_now(dev) and (dns_changed or ppp_changed):
         # First part only, then the unit reboots (fault knob).
         if dns_changed:
@@ -409,9 +257,9 @@ def _valid_psk(psk: str) -> bool:
 
 def _edit_wlan(dev: SimDevice, f: dict[str, Any]) -> EditResult:
     index = f.get("Index")
-    mains = {_main_index(dev, b): b for b in dev.wifi}
-    guests = _guests(dev)
-    if index not in mains and index not in guests:
+    mains = {main_index(dev, b): b for b in dev.wifi}
+    extras = guests(dev)
+    if index not in mains and index not in extras:
         return _fail(guessed.ZCFG_NO_SUCH_OBJECT, "no SSID with that Index")
     for key, allowed in (("wpaMode", WPA_MODES), ("encryp", ENCRYPTIONS),
                          ("securityLevel", SECURITY_LEVELS)):  # fmt: skip
@@ -422,7 +270,7 @@ def _edit_wlan(dev: SimDevice, f: dict[str, Any]) -> EditResult:
         state = dev.wifi[band]
         ssid, psk, on = state.ssid, state.psk, state.enabled
     else:
-        g = guests[index]
+        g = extras[index]
         band, ssid, psk, on = Band(g["band"]), g["SSID"], g["psk"], bool(g["enabled"])
     new_ssid = f.get("SSID", ssid)
     if not _valid_ssid(new_ssid):
@@ -443,7 +291,7 @@ def _edit_wlan(dev: SimDevice, f: dict[str, Any]) -> EditResult:
         if one_ssid and Band.GHZ_5 in dev.wifi:
             dev.wifi[Band.GHZ_5] = WifiState(new_ssid, new_psk, new_on)
     else:
-        guests[index].update({"SSID": new_ssid, "psk": new_psk, "enabled": new_on})
+        extras[index].update({"SSID": new_ssid, "psk": new_psk, "enabled": new_on})
     dev.counters.writes += 1
     if _reboot_now(dev):
         dev.reboot()

@@ -2,7 +2,11 @@
 device when `extra["cli"]` is true, ZySH over SSH and telnet (see `sim_cli.py`).
 
 Per-device knobs in `device.extra`:
+- `profile`: the firmware profile (`sim_profiles.py`), which sets the next four:
 - `encryption`: False = the "None" plain variant of HTTPS builds;
+- `prelogin_cookie`: UserLogin needs the cookie GetInfoNoLogin set;
+- `rotate_sessionkey`: each write answers a new sessionkey (the old one is refused);
+- `status_oid`: False = no `oid=status` (404), `cardpage_status` only;
 - `pem_escaped`: the PEM string itself holds `\\/`;
 - `http500_once`: the next DAL call answers 500;
 - `login_json_only`: form-encoded logins get "Decrypt Fail";
@@ -29,16 +33,12 @@ from drivers.sim import FleetServer, LoginCheck, SimDevice, WifiState, client_ip
 from drivers.sim.state import Session
 from drivers.zyxel import crypto, guessed, sim_dal
 from drivers.zyxel.dal import LOCK_THRESHOLD, ZCFG_SUCCESS
+from drivers.zyxel.sim_profiles import PROFILE_NAMES, apply_profile
 
 __all__ = ["ZyxelFamily", "rsa_private_key"]
 
-#: (ModelName, SoftwareVersion) of units this ISP has, roughly.
-_MODELS = (
-    ("EX5601-T0", "V5.70(ACDZ.0)C0"),
-    ("EX3301-T0", "V5.50(ABVY.5.2)C0"),
-    ("VMG8825-T50", "V5.50(ABPY.1)b21_20230112"),
-    ("AX7501-B0", "V5.17(ABPC.2)C0"),
-)
+#: Pre-login cookies a unit remembers (the oldest is forgotten first).
+_PRELOGIN_KEPT = 8
 
 
 @functools.cache
@@ -75,19 +75,16 @@ def _result(code: str, message: str = "") -> dict[str, Any]:
 
 class ZyxelFamily:
     name = "zyxel"
-    #: Firmware profiles per model (the first is the default); none modelled yet.
-    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
+    #: Firmware profiles per model (the first is the default): see `sim_profiles.py`.
+    profiles: dict[str, tuple[str, ...]] = {"zyxel": PROFILE_NAMES}  # noqa: RUF012
 
-    def new_device(
-        self, model: str, rng: random.Random, profile: str | None = None
-    ) -> SimDevice:
-        model_name, firmware = rng.choice(_MODELS)
+    def new_device(self, model: str, rng: random.Random, profile: str | None = None) -> SimDevice:
         mac = [0xBC, 0x99, 0x11] + [rng.randrange(256) for _ in range(3)]
         tail = "".join(f"{b:02X}" for b in mac[-2:])
         dev = SimDevice(
             model=model,
-            model_name=model_name,
-            firmware=firmware,
+            model_name="",  # set by apply_profile below
+            firmware="",
             admin_password="".join(
                 rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(12)
             ),
@@ -119,6 +116,7 @@ class ZyxelFamily:
                 },
             }
         )  # fmt: skip
+        apply_profile(dev, profile)
         return dev
 
     def build_app(self, fleet: FleetServer) -> web.Application:
@@ -126,8 +124,10 @@ class ZyxelFamily:
         handlers = _Handlers(fleet)
         app.router.add_get("/", handlers.root)
         app.router.add_get("/getBasicInformation", handlers.basic_information)
+        app.router.add_get(guessed.PRELOGIN_PATH, handlers.info_no_login)
         app.router.add_get("/getRSAPublickKey", handlers.public_key)
         app.router.add_post("/UserLogin", handlers.login)
+        app.router.add_get(guessed.LOGIN_CHECK_PATH, handlers.login_check)
         app.router.add_route("*", "/cgi-bin/UserLogout", handlers.logout)
         app.router.add_route("*", "/cgi-bin/DAL", handlers.dal)
         app.router.add_get("/cgi-bin/Wireless", handlers.wireless)
@@ -165,6 +165,33 @@ class _Handlers:
             }
         )
 
+    async def info_no_login(self, request: web.Request) -> web.Response:
+        """What the login page shows before anyone logs in; on firmware that wants it,
+        it also mints the session cookie the login must carry."""
+        dev = self.fleet.device(request)
+        resp = _json(
+            {
+                "result": ZCFG_SUCCESS,
+                "ModelName": dev.model_name,
+                "LogoFilename": "",
+                "CurrentLanguage": "en",
+                "AvailableLanguages": "en,pt",
+                "RememberPassword": 0,
+            }
+        )
+        if dev.extra.get("prelogin_cookie"):
+            token = secrets.token_hex(16)
+            kept: list[str] = dev.extra.setdefault("prelogin", [])
+            kept[:] = [*kept[-(_PRELOGIN_KEPT - 1) :], token]
+            resp.set_cookie(guessed.SESSION_COOKIE, token, httponly=True, path="/")
+        return resp
+
+    async def login_check(self, request: web.Request) -> web.Response:
+        """Is this browser's session still valid? Always 200, never sealed."""
+        dev = self.fleet.device(request)
+        alive = self._session(dev, request) is not None
+        return _json({"result": ZCFG_SUCCESS if alive else guessed.ZCFG_NOT_LOGIN})
+
     async def public_key(self, request: web.Request) -> web.Response:
         dev = self.fleet.device(request)
         if not dev.extra.get("encryption", True):
@@ -176,6 +203,11 @@ class _Handlers:
 
     async def login(self, request: web.Request) -> web.Response:
         dev = self.fleet.device(request)
+        if dev.extra.get("prelogin_cookie") and request.cookies.get(
+            guessed.SESSION_COOKIE
+        ) not in dev.extra.get("prelogin", []):
+            # No GetInfoNoLogin cookie: refused before any password is looked at.
+            return _json({"result": guessed.ZCFG_NOT_LOGIN}, 401)
         if dev.extra.get("login_json_only") and request.content_type != "application/json":
             return _json({"result": guessed.LOGIN_DECRYPT_FAIL}, 401)  # notes 1.2.5, reversed
         try:
@@ -221,12 +253,15 @@ class _Handlers:
             return _json({"result": guessed.LOGIN_RESULT_BUSY}, 401)
         sessionkey = secrets.randbelow(2**31 - 2) + 1
         session.data.update({"sessionkey": str(sessionkey), "aes_key": key})
+        dev.extra["prelogin"] = []  # a pre-login cookie serves one login
         answer = {
             "result": ZCFG_SUCCESS,
             "sessionkey": sessionkey,
             "loginAccount": user,
             "loginLevel": "high",
-            "ThemeColor": "blue",
+            "ThemeColor": "",
+            "changePw": False,
+            "showSkipBtn": False,
         }
         resp = _reply(session, answer)
         resp.set_cookie(guessed.SESSION_COOKIE, session.token, httponly=True, path="/")
@@ -272,8 +307,8 @@ class _Handlers:
         oid = request.query.get("oid", "")
         if request.method == "GET":
             objects = sim_dal.get_objects(dev, oid)
-            if objects is None:
-                return _reply(session, _result(guessed.ZCFG_NO_SUCH_OBJECT))
+            if objects is None:  # unknown oids answer 404 (public clients skip on it)
+                raise web.HTTPNotFound()
             return _reply(session, {**_result(ZCFG_SUCCESS), "Object": objects})
         if not self._csrf_ok(session, request):
             return _json(_result(guessed.ZCFG_REQUEST_REJECT, "bad sessionkey"), 403)
@@ -289,7 +324,13 @@ class _Handlers:
             if request.transport:
                 request.transport.abort()
             raise web.HTTPServiceUnavailable()
-        return _reply(session, _result(result.code, result.message))
+        answer = _result(result.code, result.message)
+        if result.ok and dev.extra.get("rotate_sessionkey"):
+            # This firmware hands out a new key with every write; the old one is dead.
+            fresh = str(secrets.randbelow(2**31 - 2) + 1)
+            session.data["sessionkey"] = fresh
+            answer[guessed.ROTATED_SESSIONKEY_FIELD] = fresh
+        return _reply(session, answer)
 
     @staticmethod
     async def _body(session: Session, request: web.Request) -> Any:

@@ -1,8 +1,10 @@
 """Zyxel routers over the DAL web API (JSON, payload-encrypted on newer firmware).
 
-Reads: `status`, `wan`, `lan` objects. Writes are read-modify-write of whole objects:
-PPPoE and WAN DNS on `wan` (edit key `Name`), DHCP DNS on `lan`, Wi-Fi on the `wlan`
-object picked by MainSSID + band (notes 1.5-1.6).
+`open()` first reads the unit's unauthenticated answers and picks the firmware profile
+(`profiles.py`); a variant no profile knows stops there with `Unsupported`, before any
+password. Reads: `status` (or `cardpage_status`), `wan`, `lan` objects. Writes are
+read-modify-write of whole objects: PPPoE and WAN DNS on `wan` (edit key `Name`), DHCP
+DNS on `lan`, Wi-Fi on the `wlan` object picked by MainSSID + band (notes 1.5-1.6).
 """
 
 from __future__ import annotations
@@ -51,11 +53,10 @@ class ZyxelWebDriver(Driver):
     ) -> None:
         super().__init__(target, credential, timeouts=timeouts, session=session)
         self.api = ZyxelWebApi(self.target, self.timeouts, session, self._err)
-        self.basic_info: dict[str, Any] | None = None
 
     def open(self) -> None:
-        if not self.logged_in and self.basic_info is None:
-            self.basic_info = self.api.basic_information()
+        if not self.logged_in and self.api.profile is None:
+            self.api.preflight()
         super().open()
 
     def _attempt_login(self, username: str | None, password: SecretStr) -> LoginAttempt:
@@ -72,7 +73,7 @@ class ZyxelWebDriver(Driver):
 
     def get_status(self) -> DeviceStatus:
         self._ensure_open()
-        status = self.api.dal_get("status")
+        status = self.api.read_status()
         wans = self.api.dal_get("wan")
         lans = self.api.dal_get("lan")
         try:

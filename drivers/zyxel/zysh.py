@@ -35,17 +35,19 @@ from netmiko.terminal_server.terminal_server import TerminalServerTelnet
 from netmiko.zyxel.zyxel_ssh import ZyxelSSH
 from pydantic import SecretStr
 
-from cpe.errors import CpeError, DeviceRejected, DeviceUnreachable, ParseError, Timeout, Unsupported
+from cpe.errors import CpeError, DeviceUnreachable, ParseError, Timeout, Unsupported
 from cpe.models import Timeouts, Transport
 from drivers.base import LoginAttempt, LoginResult
 from drivers.zyxel import guessed
-from drivers.zyxel.dal import ZCFG_CODE
+from drivers.zyxel.zysh_text import MAX_INDEX, check_result, parse_objects, quote
 
 __all__ = [
+    "MAX_INDEX",
     "CliLoginRefused",
     "ZyshChannel",
     "ZyshParams",
     "attempt_from_text",
+    "check_result",
     "connect",
     "parse_objects",
     "quote",
@@ -81,7 +83,19 @@ class CliLoginRefused(Exception):
 
 
 class _NotZysh(Exception):
-    pass
+    """A shell that is not ZySH; carries its prompt as the variant's fingerprint."""
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__(prompt)
+        self.prompt = prompt
+
+
+def prompt_fingerprint(out: str) -> str:
+    """The last non-empty line a shell printed, printable ASCII only and at most 40
+    characters: enough to tell which shell answered, too little to carry a secret."""
+    lines = [ln.strip() for ln in out.replace("\r", "\n").split("\n") if ln.strip()]
+    last = lines[-1] if lines else ""
+    return "".join(c for c in last if 32 <= ord(c) < 127)[-40:]
 
 
 def attempt_from_text(text: str) -> LoginAttempt | None:
@@ -187,7 +201,7 @@ def _check_prompt(out: str) -> None:
     if attempt is not None:
         raise CliLoginRefused(attempt)
     if not re.search(PROMPT_RE, out):
-        raise _NotZysh()
+        raise _NotZysh(prompt_fingerprint(out))
 
 
 class ZyshSsh(_ZyshMixin, ZyxelSSH):
@@ -305,9 +319,10 @@ def connect(params: ZyshParams, password: SecretStr) -> ZyshChannel:
     except NetmikoAuthenticationException:
         attempt = attempt_from_text("\n".join(banner))
         raise CliLoginRefused(attempt or LoginAttempt(LoginResult.WRONG_PASSWORD)) from None
-    except _NotZysh:
+    except _NotZysh as shell:
         raise Unsupported(
-            "o equipamento não parece ser Zyxel (sem o prompt ZySH)", operation="login"
+            f"o equipamento não parece ser Zyxel (sem o prompt ZySH; prompt={shell.prompt!r})",
+            operation="login",
         ) from None
     except Exception as exc:
         raise classify(exc, "login") from exc
@@ -342,94 +357,3 @@ def classify(exc: BaseException, operation: str) -> CpeError:
     if any(isinstance(e, paramiko.SSHException) for e in chain):
         return ParseError("the device does not speak SSH as expected", operation=operation)
     return DeviceUnreachable(f"CLI session failed ({type(exc).__name__})", operation=operation)
-
-
-# --- command text -----------------------------------------------------------------------------
-
-
-def quote(value: str) -> str:
-    """A ZySH argument: bare when safe, else double-quoted with \\ and " escaped."""
-    if re.fullmatch(guessed.CLI_BARE_VALUE, value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def check_result(lines: list[str], command: str, operation: str) -> list[str]:
-    """The lines of a `cfg` command, or a clear error. Messages name the command verb and
-    the ZCFG code only: the device's line may echo a value."""
-    errors = [ln for ln in lines if ln.strip().upper().startswith(guessed.CMD_ERROR_PREFIX)]
-    what = " ".join(command.split()[:3])
-    if errors:
-        code = ZCFG_CODE.search("\n".join(errors))
-        if code:
-            raise DeviceRejected(f"ZySH refused `{what}`: {code.group(0)}", operation=operation)
-        raise Unsupported(f"ZySH does not accept `{what}` on this firmware", operation=operation)
-    if not any(ln.strip() == guessed.CMD_OK for ln in lines):
-        raise ParseError(f"`{what}` did not end with '{guessed.CMD_OK}'", operation=operation)
-    return [ln for ln in lines if ln.strip() != guessed.CMD_OK]
-
-
-def parse_objects(lines: list[str]) -> list[dict[str, Any]]:
-    """`key : value` blocks (blank line between objects) → nested dicts; `A[0].B` paths
-    rebuild lists. Values stay text: the readers in dal.py coerce them."""
-    objects: list[dict[str, Any]] = []
-    current: dict[str, Any] = {}
-    for raw in lines:
-        line = raw.rstrip("\r")
-        if not line.strip():
-            if current:
-                objects.append(current)
-                current = {}
-            continue
-        key, sep, value = line.partition(guessed.KV_SEPARATOR)
-        if not sep:
-            if line.rstrip().endswith(" :"):
-                key, value = line.rstrip()[:-2], ""
-            else:
-                continue  # not a field line (banner, header)
-        _set_path(current, key.strip(), value)
-    if current:
-        objects.append(current)
-    return objects
-
-
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d{1,6})\]")
-
-
-def _set_path(root: dict[str, Any], path: str, value: str) -> None:
-    parts: list[str | int] = [
-        name if name else int(index) for name, index in _SEGMENT.findall(path)
-    ]
-    if not parts:  # a key made only of dots/brackets names nothing
-        return
-    node: Any = root
-    for part, nxt in zip(parts, [*parts[1:], None], strict=True):
-        if nxt is None:
-            _put(node, part, value)
-            return
-        child = _get(node, part)
-        if child is None:
-            child = [] if isinstance(nxt, int) else {}
-            _put(node, part, child)
-        node = child
-
-
-def _get(node: Any, key: str | int) -> Any:
-    if isinstance(node, dict) and isinstance(key, str):
-        return node.get(key)
-    if isinstance(node, list) and isinstance(key, int) and key < len(node):
-        return node[key]
-    return None
-
-
-#: No real table has more rows; a larger index printed by a device is ignored, not padded.
-MAX_INDEX = 1024
-
-
-def _put(node: Any, key: str | int, value: Any) -> None:
-    if isinstance(node, dict) and isinstance(key, str):
-        node[key] = value
-    elif isinstance(node, list) and isinstance(key, int) and key < MAX_INDEX:
-        while len(node) <= key:
-            node.append(None)
-        node[key] = value

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from cpe.models import Capability, Target, Transport
 from drivers.sim import SimDevice
+from drivers.zyxel.sim_profiles import apply_profile
 from tests.conformance.harness import Harness
 
 
@@ -35,7 +36,7 @@ HARNESSES: list[Harness] = [
 ]
 
 
-# --- Zyxel: one web harness, two CLI harnesses (ZySH over SSH / telnet) -------------------
+# --- Zyxel: one web harness per firmware profile, two CLI harnesses (ZySH over SSH / telnet)
 
 
 def _zyxel_cli(dev: SimDevice) -> None:
@@ -52,8 +53,18 @@ def _zyxel_target(transport: Transport, port_key: str) -> Callable[[SimDevice, s
     return build
 
 
+def _zyxel_profile(name: str) -> Callable[[SimDevice], None]:
+    def customize(dev: SimDevice) -> None:
+        apply_profile(dev, name)
+
+    return customize
+
+
 HARNESSES += [
-    Harness(id="zyxel-web", model="zyxel"),
+    Harness(id="zyxel-web", model="zyxel"),  # profile "aes", the default
+    Harness(id="zyxel-web-aes-rotating", model="zyxel", customize=_zyxel_profile("aes-rotating")),
+    Harness(id="zyxel-web-plain", model="zyxel", customize=_zyxel_profile("plain")),
+    Harness(id="zyxel-web-cardpage", model="zyxel", customize=_zyxel_profile("cardpage")),
     Harness(
         id="zyxel-ssh", model="zyxel", transport=Transport.SSH, customize=_zyxel_cli,
         target_for=_zyxel_target(Transport.SSH, "ssh_port"),
