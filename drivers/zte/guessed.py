@@ -58,6 +58,18 @@ BUSY_MARKERS: tuple[str, ...] = ("máximo", "maximo", "maximum", "max user", "ex
 #: password failure, and the device does not count it. [P H3600 RE log]
 EXPIRED_MARKERS: tuple[str, ...] = ("expirou", "expired", "caducado", "caducó")
 
+#: After login some units show a change-password prompt first (F6600R builds): its page
+#: JS `doChgpwd` posts to this loginData tag with `action=changepwd_cancel`.
+#: [P cmocan/HA_CustomComponents isp_routers/routers/zte_f660.py, HAR capture]
+TAG_CHANGEPWD = "login_changepwd"
+#: The `_sessionTOKEN` that JS sends is a constant baked into the page, not the rolling
+#: token [P same source]; the driver reads it from the page, the simulator's page shows it.
+CHANGEPWD_PAGE_TOKEN = "iPFA8znE0U9PAGPqQ1qDTlud"
+CHANGEPWD_TOKEN_PATTERN = r"_sessionTOKEN\s*[:=]\s*[\"']([^\"']+)[\"']"
+#: The login page's <title> names the model on the units we simulate. [G] (the probe
+#: reports it only when it looks like a ZTE model name)
+MODEL_TITLE_PATTERN = r"<title>\s*((?:ZXHN\s+)?[FH]\d{3,4}[A-Z]{0,2}\d?)\s*</title>"
+
 # --- menuData answers --------------------------------------------------------------------
 
 ERR_SUCCESS = "SUCC"  # §3.B [C]
