@@ -1,7 +1,7 @@
 """The simulated ZTE over real loopback sockets, driven step by step with a raw client (not
 the driver), so each protocol rule is checked on its own: rolling tokens, the refresh only
-some firmware wants, the menuView page context, the `Check` signature, `_sessionTOKEN` last, lockout,
-and the legacy `.gch` face."""
+some firmware wants, the menuView page context, the `Check` signature, `_sessionTOKEN`
+last, lockout, and the legacy `.gch` face."""
 
 from __future__ import annotations
 

@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-
 from drivers.zte import guessed
 
 ROOT = "ajax_response_xml_root"

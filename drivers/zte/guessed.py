@@ -64,8 +64,8 @@ EXPIRED_MARKERS: tuple[str, ...] = ("expirou", "expired", "caducado", "caducó")
 TAG_CHANGEPWD = "login_changepwd"
 #: The `_sessionTOKEN` that JS sends is a constant baked into the page, not the rolling
 #: token [P same source]; the driver reads it from the page, the simulator's page shows it.
-CHANGEPWD_PAGE_TOKEN = "iPFA8znE0U9PAGPqQ1qDTlud"
-CHANGEPWD_TOKEN_PATTERN = r"_sessionTOKEN\s*[:=]\s*[\"']([^\"']+)[\"']"
+CHANGEPWD_PAGE_TOKEN = "iPFA8znE0U9PAGPqQ1qDTlud"  # noqa: S105 - a public page constant
+CHANGEPWD_TOKEN_PATTERN = r"_sessionTOKEN\s*[:=]\s*[\"']([^\"']+)[\"']"  # noqa: S105
 #: The login page's <title> names the model on the units we simulate. [G] (the probe
 #: reports it only when it looks like a ZTE model name)
 MODEL_TITLE_PATTERN = r"<title>\s*((?:ZXHN\s+)?[FH]\d{3,4}[A-Z]{0,2}\d?)\s*</title>"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drivers.sim import SimDevice
+from drivers.zte import sim_keys
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def apply_profile(device: SimDevice, name: str) -> None:
         profile = PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown ZTE profile {name!r} (known: {sorted(PROFILES)})") from None
+    sim_keys.private_key(profile.rsa_bits)  # made now, not inside a request
     device.extra["profile"] = name
     device.model_name = profile.model_name
     device.firmware = profile.firmware

@@ -15,24 +15,21 @@ mixes). Login and sessions live in `sim_login.py`; this module serves the pages:
 
 from __future__ import annotations
 
-import functools
 import random
 import secrets
 from typing import Any
 
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cpe.models import Band
 from drivers.sim import FleetServer, SimDevice, WifiState, make_app
-from drivers.zte import ajax, sim_login, sim_model, sim_pages
+from drivers.zte import ajax, sim_keys, sim_login, sim_model, sim_pages
 from drivers.zte import guessed as g
 from drivers.zte.crypto import (
     CryptoError,
     FieldCipher,
     check_matches,
     encode_read_value,
-    public_key_pem,
 )
 from drivers.zte.sim_login import WebSession, form_of, ready, web_session
 from drivers.zte.sim_profiles import LAB_PROFILES, apply_profile, profile_of
@@ -40,24 +37,9 @@ from drivers.zte.sim_profiles import LAB_PROFILES, apply_profile, profile_of
 XML = "text/xml"
 
 
-def sim_private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
-    """One key per size and process (the firmware's key is per model, not per unit): a lab
-    starts up to ten thousand devices."""
-    return _private_key(bits)
-
-
-def sim_public_pem(bits: int = 2048) -> str:
-    return _public_pem(bits)
-
-
-@functools.cache
-def _private_key(bits: int) -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
-
-
-@functools.cache
-def _public_pem(bits: int) -> str:
-    return public_key_pem(_private_key(bits).public_key())
+#: The simulator's keys (tests sign and decrypt with them).
+sim_private_key = sim_keys.private_key
+sim_public_pem = sim_keys.public_pem
 
 
 def _key_bits(device: SimDevice) -> int:
@@ -181,7 +163,7 @@ async def _menu_data_post(request: web.Request, device: SimDevice) -> web.Respon
 class ZteFamily:
     name = "zte"
     #: Firmware profiles the lab mixes per model (first = default); `sim_profiles.py`.
-    profiles: dict[str, tuple[str, ...]] = LAB_PROFILES  # noqa: RUF012 - read-only table
+    profiles: dict[str, tuple[str, ...]] = LAB_PROFILES
 
     def new_device(
         self, model: str, rng: random.Random, profile: str | None = None
