@@ -96,7 +96,7 @@ def _tree(text: str) -> _Node:
     pos = 0
     for match in _TAG.finditer(text):
         if match.start() > pos:
-            stack[-1].items.append(html.unescape(text[pos : match.start()]))
+            stack[-1].items.append(_unescape(text[pos : match.start()]))
         pos = match.end()
         closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
         if closing:
@@ -113,8 +113,12 @@ def _tree(text: str) -> _Node:
                 raise ValueError("not a ThinkLua XML answer (nested too deep)")
             stack.append(node)
     if pos < len(text):
-        stack[-1].items.append(html.unescape(text[pos:]))
+        stack[-1].items.append(_unescape(text[pos:]))
     return doc
+
+
+def _unescape(piece: str) -> str:
+    return html.unescape(piece) if "&" in piece else piece
 
 
 def _root(text: str) -> _Node:
