@@ -21,7 +21,6 @@ GOFORM_LOGIN_PATH: Final = "/goform/webLogin"
 # ajaxmethod names [C]
 M_REFRESH_SID: Final = "get_refresh_sessionid"
 M_LOGIN_USER: Final = "get_login_user"
-M_DEVICE_NAME: Final = "get_device_name"
 M_ACS_RANDOM: Final = "get_acs_random"
 M_OPERATOR: Final = "get_operator"
 M_LOGIN: Final = "do_login"

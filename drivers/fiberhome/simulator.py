@@ -43,7 +43,6 @@ from drivers.fiberhome.protocol import (
     M_ACS_RANDOM,
     M_ALL_WAN,
     M_BASE_INFO,
-    M_DEVICE_NAME,
     M_LOGIN,
     M_LOGIN_USER,
     M_OPERATOR,
@@ -241,7 +240,7 @@ class FiberhomeFamily:
         answer = {"sessionid": _current_sid(dev), "session_valid": int(bool(session))}
         if method == M_ACS_RANDOM and dev.extra.get("acs_random"):
             answer["acsRandom"] = dev.extra["acs_str"].get_secret_value()
-        elif method == M_DEVICE_NAME:
+        elif method == guessed.DEVICE_NAME_METHOD:
             answer["ModelName"] = dev.model_name
         elif method == M_OPERATOR:
             answer.update(SerialNumber=dev.serial, operator_name=guessed.SIM_OPERATOR,

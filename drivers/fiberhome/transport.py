@@ -137,6 +137,8 @@ class AjaxClient:
     ) -> Reply:
         """One write, with the last answer's unused sessionid or a fresh one."""
         spare, self._spare_sid = self._spare_sid, None
+        if not guessed.POST_WITH_LAST_ANSWER_SID:
+            spare = None
         resp = self._send(method, fields, spare, operation=operation, page=page)
         if spare is not None and resp.status_code == guessed.STALE_SESSIONID_STATUS:
             # That sessionid was no longer the unit's latest: nothing was processed.

@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import SecretStr
 
-from inventory.ixc.fields import fold
+from inventory.ixc.fields import LISTING_OPERATORS, fold
 
 __all__ = ["HTML_ERROR_PAGE", "SCHEMAS", "IxcSimState", "add_subscriber", "build_app"]
 
@@ -370,6 +370,8 @@ def _sort_key(value: str) -> tuple[int, float, str]:
 
 def _match(value: str, op: str, query: str) -> bool:
     op = op.strip().upper()
+    if op not in LISTING_OPERATORS:
+        raise _BadRequest(f"Operador {op} inv\u00e1lido")
     if op == "IN":
         wanted = {fold(q.strip()) for q in query.split(",") if q.strip()}
         return fold(value) in wanted
