@@ -17,10 +17,11 @@ Issue 14 (120 devices each, same loaded 2-core machine, one run; Mercusys as yar
             fiberhome-onu 22.7 ms (acs-random), 21.1 ms (fixed-key)   mercusys 9.8 ms
 
 Where it went: ZTE parsed every XML answer with BeautifulSoup (now a linear tokenizer)
-and made 18 requests per read (16 now: no reload of / after login unless the unit wants
-it); Fiberhome made 12 (9 now: no GET / before detection, POSTs reuse the last answer's
-sessionid). Crypto was never the cost: a status read signs nothing (`Check` is only on
-writes), and the ZTE key is now parsed once per process and only when a write needs it.
+and made 18 requests per read (17 now, 21 on thinklua-activate units: / is reloaded
+after login only when the unit wants it); Fiberhome made 12 (9 now: no GET / before
+detection, POSTs reuse the last answer's sessionid). Crypto was never the cost: a status
+read signs nothing (`Check` is only on writes), and the ZTE key is now parsed once per
+process and only when a write needs it.
 """
 
 from __future__ import annotations
