@@ -140,19 +140,51 @@ def test_non_json_body_raises(state: IxcSimState) -> None:
         client_for(state, url).get("cliente", "1")
 
 
-def test_form_urlencoded_listing_gets_html_error(state: IxcSimState) -> None:
-    """What the notes report for non-JSON bodies; the client never sends them."""
+def test_form_listing_at_the_trailing_slash_like_ixcs_php_client(state: IxcSimState) -> None:
+    """IXC's own PHP WebserviceClient posts listing fields as a form (multipart: curl with an
+    array) to `/<table>/`; vazcaino/ixc_api_python sends them urlencoded. Both get rows."""
+    _clients(state, 3)
+    fields = {"qtype": "cliente.id", "query": "1", "oper": ">", "page": "1", "rp": "20"}
+    with ixc_server(state) as url:
+        auth = requests.auth._basic_auth_str(*state.token.split(":", 1))
+        headers = {"Authorization": auth, "ixcsoft": "listar"}
+        urlencoded = requests.post(
+            f"{url}/webservice/v1/cliente/", data=fields, headers=headers, timeout=5
+        )
+        multipart = requests.post(
+            f"{url}/webservice/v1/cliente/", files={k: (None, v) for k, v in fields.items()},
+            headers=headers, timeout=5,
+        )
+        state.form_bodies = False  # the tenant lzr-hub describes
+        refused = requests.post(
+            f"{url}/webservice/v1/cliente", data=fields, headers=headers, timeout=5
+        )
+    for resp in (urlencoded, multipart):
+        assert resp.status_code == 200 and resp.json()["total"] == "2"
+    assert "Ocorreu um erro ao processar" in refused.text
+
+
+def test_record_routes_take_a_trailing_slash(state: IxcSimState) -> None:
     _clients(state, 1)
     with ixc_server(state) as url:
         auth = requests.auth._basic_auth_str(*state.token.split(":", 1))
-        resp = requests.post(
-            f"{url}/webservice/v1/cliente",
-            data={"qtype": "cliente.id", "query": "1", "oper": "="},
-            headers={"Authorization": auth, "ixcsoft": "listar"},
-            timeout=5,
+        resp = requests.delete(
+            f"{url}/webservice/v1/cliente/1/", headers={"Authorization": auth}, timeout=5
         )
-    assert resp.status_code == 200
-    assert "Ocorreu um erro ao processar" in resp.text
+    assert resp.json()["type"] == "success" and state.row("cliente", "1") is None
+
+
+def test_in_and_like_operators_public_clients_send(state: IxcSimState) -> None:
+    _clients(state, 4)
+    with ixc_server(state) as url:
+        client = client_for(state, url)
+        body = {"qtype": "cliente.id", "query": "1,3", "oper": "IN", "page": "1", "rp": "9"}
+        got = client._request("POST", "cliente", body, op="t", headers={"ixcsoft": "listar"})
+        like = dict(body, query="", oper="LIKE")
+        everyone = client._request("POST", "cliente", like, op="t",
+                                   headers={"ixcsoft": "listar"})
+    assert sorted(r["id"] for r in got["registros"]) == ["1", "3"]
+    assert everyone["total"] == "4"
 
 
 def test_connection_refused_maps_to_ixc_error(state: IxcSimState) -> None:

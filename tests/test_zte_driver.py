@@ -27,6 +27,7 @@ from drivers.sim import SimRunner
 from drivers.zte import guessed as g
 from drivers.zte.driver import DNS, ZteDriver
 from drivers.zte.sim_model import LAN_IP
+from drivers.zte.simulator import ZteFamily as ZteDriverFamily
 from tests.conformance.harness import ADMIN_PASSWORD, FAST, RADIUS_PASSWORD, Harness, Rig, rig
 
 H = Harness(id="zte-onu", model="zte-onu", garbage_content_type="text/xml")
@@ -113,8 +114,9 @@ def test_exceed_max_user_from_another_ip_is_busy(r: Rig) -> None:
 def test_preempt_offer_is_declined_and_busy(r: Rig) -> None:
     r.device.extra["login_policy"] = "preempt"
     r.device.hold_session_elsewhere()
-    with pytest.raises(SessionBusy):
-        driver(r).open()
+    # The login itself is accepted; the page it lands on offers the preempt: declined.
+    with pytest.raises(SessionBusy), driver(r) as drv:
+        drv.get_status()
     assert r.device.session is not None and r.device.session.phantom  # nobody kicked
     assert not any(ws.preempt for ws in r.device.extra["web"].values())  # offer cancelled
 
@@ -254,3 +256,45 @@ def test_no_secret_in_logs_messages_or_reprs(r: Rig, caplog: pytest.LogCaptureFi
     assert token and token not in text
     for secret in (ADMIN_PASSWORD, psk, RADIUS_PASSWORD, "candidata-errada", "outra-errada"):
         assert secret not in text
+
+
+# --- firmware variants chosen by the answers --------------------------------------------------
+
+
+def test_activate_profile_lands_cancels_the_prompt_and_reads(r: Rig) -> None:
+    ZteDriverFamily.apply_profile(r.device, "thinklua-activate")
+    with driver(r) as drv:
+        st = drv.get_status()
+        assert drv.profile == "thinklua-activate"
+    assert st.model_name == "F6600R" and st.wan.up
+    assert r.device.counters.logins == 1 and r.device.counters.failed_logins == 0
+    assert not r.device.open_toolkit_session()
+
+
+def test_default_profile_never_reloads_the_root_after_login(r: Rig) -> None:
+    seen: list[str] = []
+    session = make_session()
+    session.hooks["response"].append(lambda resp, *a, **k: seen.append(resp.request.path_url))
+    with driver(r, session=session) as drv:
+        drv.get_status()
+        assert drv.profile == "thinklua"
+    assert seen.count("/") == 1  # only the unauthenticated look before the login
+
+
+def test_unknown_login_token_shape_is_unsupported_without_a_login(r: Rig) -> None:
+    session = make_session()
+    session.mount(f"http://{r.host}:{r.port}", _NonNumericNonce())
+    with pytest.raises(Unsupported) as info:
+        driver(r, session=session).open()
+    assert "desconhecida" in str(info.value) and "login_token" in str(info.value)
+    assert r.device.extra.get("login_posts", 0) == 0
+
+
+class _NonNumericNonce(HTTPAdapter):
+    """Pass everything through, but answer login_token with a hex string (another scheme)."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        resp = super().send(request, *args, **kwargs)
+        if "login_token" in (request.path_url or ""):
+            resp._content = b"<ajax_response_xml_root>9f3ac01b</ajax_response_xml_root>"
+        return resp

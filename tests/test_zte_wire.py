@@ -1,7 +1,7 @@
 """The simulated ZTE over real loopback sockets, driven step by step with a raw client (not
-the driver), so each protocol rule is checked on its own: rolling tokens, the mandatory
-refresh, the menuView page context, the `Check` signature, `_sessionTOKEN` last, lockout,
-and the legacy `.gch` face."""
+the driver), so each protocol rule is checked on its own: rolling tokens, the refresh only
+some firmware wants, the menuView page context, the `Check` signature, `_sessionTOKEN`
+last, lockout, and the legacy `.gch` face."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from drivers.zte.crypto import (
     js_hex_unescape,
     public_key_from_js,
 )
+from drivers.zte.simulator import ZteFamily
 from tests.conformance.harness import ADMIN_PASSWORD, Harness, rig
 
 ENTRY = "/?_type=loginData&_tag=login_entry"
@@ -169,15 +170,45 @@ def test_wrong_passwords_lock_after_the_threshold(unit: tuple[SimDevice, Raw]) -
 # --- session and page context ---------------------------------------------------------------------
 
 
-def test_data_calls_time_out_without_the_refresh(unit: tuple[SimDevice, Raw]) -> None:
+def test_data_calls_need_no_refresh_like_f6640_units(unit: tuple[SimDevice, Raw]) -> None:
+    # juacas/zte_tracker goes from login_need_refresh straight to menuView on F6640/H288A.
     _, raw = unit
+    raw.login(refresh=False)
+    raw.view(g.PAGE_DNS)
+    assert raw.data(g.MOD_DNS).ok
+
+
+def test_activate_profile_wants_the_prompt_cancelled_then_a_reload(
+    unit: tuple[SimDevice, Raw],
+) -> None:
+    dev, raw = unit
+    ZteFamily.apply_profile(dev, "thinklua-activate")
     raw.login(refresh=False)
     html = raw.get(f"/?_type=menuView&_tag={g.PAGE_DNS}&Menu3Location=0").text
     assert "_sessionTmpToken" not in html  # the login page again
     assert raw.data(g.MOD_DNS).session_timeout
-    raw.get("/")
+    prompt = raw.get("/").text
+    assert g.TAG_CHANGEPWD in prompt and g.CHANGEPWD_PAGE_TOKEN in prompt
+    assert raw.data(g.MOD_DNS).session_timeout  # the prompt does not activate anything
+    # cmocan's client: the constant token from the page JS, not the rolling one.
+    cancel = {"action": "changepwd_cancel", "Password": "", "Username": "admin",
+              "NewPassword": "", "_sessionTOKEN": g.CHANGEPWD_PAGE_TOKEN, "encode": ""}
+    answer = raw.post(f"/?_type=loginData&_tag={g.TAG_CHANGEPWD}", urlencode(cancel).encode())
+    assert answer.json().get("login_need_refresh") is True
+    assert g.TAG_CHANGEPWD not in raw.get("/").text  # the reload activates the session
     raw.view(g.PAGE_DNS)
     assert raw.data(g.MOD_DNS).ok
+
+
+def test_rsa4096_profile_carries_a_4096_bit_key(unit: tuple[SimDevice, Raw]) -> None:
+    dev, raw = unit
+    ZteFamily.apply_profile(dev, "thinklua-rsa4096")
+    raw.login()
+    raw.view(g.PAGE_DNS)
+    assert raw.pub is not None and raw.pub.key_size == 4096
+    body = raw.body(g.DNS_INST, _dns_fields("1.1.1.1"))
+    assert raw.apply(g.MOD_DNS, body).status_code == 200
+    assert dev.dns[0] == "1.1.1.1"
 
 
 def test_menu_data_needs_its_menu_view(unit: tuple[SimDevice, Raw]) -> None:

@@ -2,7 +2,8 @@
 
 Before any login it detects the web stack, unauthenticated: A answers JSON at
 `/cgi-bin/ajax?ajaxmethod=get_refresh_sessionid`; B (FHNCAPIS) and C (goform) are
-reported as "not supported yet" without a single login attempt.
+reported as "not supported yet" without a single login attempt, and anything else as an
+unknown stack with what each path answered.
 
 Key choice for `fhencrypt` (the notes: "try acsRandom first, then the fixed key"): a
 login with the wrong key is a failed login on the unit (3 of them lock it for a minute),
@@ -95,6 +96,9 @@ class FiberhomeDriver(Driver):
         self.ajax = AjaxClient(self.channel, self._err)
         #: Where the fhencrypt key came from (not secret; tests and logs use it).
         self.key_source: KeySource | None = None
+        #: Driver profile the answers chose: "acs-random" or "fixed-key" (the fixed-key
+        #: firmware also binds the session to our address: nothing to do, no cookie to keep).
+        self.profile: str | None = None
         self._key: SecretStr | None = None  # the key bytes as latin-1 text
         self._username = guessed.DEFAULT_USERNAME
         self._password: SecretStr | None = None
@@ -110,21 +114,25 @@ class FiberhomeDriver(Driver):
 
     def _detect_stack(self) -> None:
         op = "detect"
-        # Some firmware sets its first cookie on "/"; the answer itself does not matter.
-        self.ajax.get("/", None, operation=op, page="/")
         probe = self.ajax.get_method(M_REFRESH_SID, operation=op)
         if probe.status == 200 and probe.data is not None and "sessionid" in probe.data:
             return
+        seen = [f"ajax HTTP {probe.status}, {len(probe.text)} bytes"]
         for path in FHNCAPIS_PATHS:
             resp = self.ajax.get(path, {"ajaxmethod": M_REFRESH_SID}, operation=op, page="/")
             if resp.status_code == 200 and "sessionid" in resp.text:
-                raise self._err(Unsupported, UNSUPPORTED_STACK, op)
+                raise self._err(Unsupported, f"{UNSUPPORTED_STACK} (FHNCAPIS em {path})", op)
+            seen.append(f"{path.rsplit('/', 3)[1]} HTTP {resp.status_code}")
         resp = self.ajax.get(GOFORM_LOGIN_PAGE, None, operation=op, page="/")
         if resp.status_code == 200 and "weblogin" in resp.text.lower():
-            raise self._err(Unsupported, UNSUPPORTED_STACK, op)
+            raise self._err(Unsupported, f"{UNSUPPORTED_STACK} (goform em {GOFORM_LOGIN_PAGE})",
+                            op)
+        seen.append(f"{GOFORM_LOGIN_PAGE} HTTP {resp.status_code}")
         if probe.status == 200:
             raise self._err(ParseError, "get_refresh_sessionid: answer is not JSON", op)
-        raise self._err(Unsupported, "pilha web Fiberhome não reconhecida", op)
+        raise self._err(
+            Unsupported, f"pilha web Fiberhome não reconhecida ({'; '.join(seen)})", op
+        )
 
     def _choose_key(self) -> None:
         op = "detect"
@@ -142,6 +150,7 @@ class FiberhomeDriver(Driver):
                 raise self._err(ParseError, "acsRandom malformed", op) from None
         self._key = SecretStr(key.decode("latin-1"))
         self.key_source = source
+        self.profile = "acs-random" if source == "acs_random" else "fixed-key"
         log.debug("%s: fhencrypt key from %s", self.target.name, source)
 
     def _key_bytes(self) -> bytes:

@@ -1,12 +1,15 @@
 """Simulated Fiberhome ONUs: the `/cgi-bin/ajax` stack, plus detection stubs of B and C.
 
-Speaks what the notes (§2.A) describe, so a client written for the real unit works here:
-JSON answers; a sessionid that must be fetched fresh (`get_refresh_sessionid`) for every
-POST and is consumed by it; `get_acs_random` on RP4552+ firmware (knob
-`extra["acs_random"]`); fhencrypt on SSID/PSK/PPPoE password both ways; `_point_` IPs;
-login_result 2 after 3 failures for 60 s; one admin session (another client IP gets
-login_result 1, or the "Somebody has already logged in" text with knob
-`extra["busy_text"]`); 300 s idle expiry (`session_valid` 0). Knob `extra["stack"]` =
+Speaks what the notes (§2.A) describe, so a client written for the real unit works here,
+in the firmware profiles of `sim_profiles.py`: JSON answers, each carrying a sessionid; a
+POST must carry the latest one issued and consumes it (the next answer carries a new one,
+and `get_refresh_sessionid` always mints one); `get_acs_random` on RP4552+ firmware (knob
+`extra["acs_random"]`) and the session in a cookie, or, on fixed-key firmware, no cookie at
+all and the session bound to the client address (knob `extra["bind"] = "ip"`);
+`get_device_name` answers the model unauthenticated; fhencrypt on SSID/PSK/PPPoE password
+both ways; `_point_` IPs; login_result 2 after 3 failures for 60 s; one admin session
+(another client IP gets login_result 1, or the "Somebody has already logged in" text with
+knob `extra["busy_text"]`); 300 s idle expiry (`session_valid` 0). Knob `extra["stack"]` =
 "fhncapis" | "goform" serves just enough of those stacks for detection, and counts any
 login attempt made on them in `extra["login_posts"]`.
 
@@ -53,6 +56,7 @@ from drivers.fiberhome.protocol import (
     M_WIFI_24,
     LoginCode,
 )
+from drivers.fiberhome.sim_profiles import LAB_PROFILES, apply_profile
 from drivers.fiberhome.sim_views import all_wan, base_info, device_key, lan_ipv4, wifi_status
 from drivers.sim import (
     FleetServer,
@@ -93,8 +97,13 @@ def _mint_sid(dev: SimDevice) -> str:
 
 
 def _current_sid(dev: SimDevice) -> str:
+    """The sessionid every answer carries: the latest one, or a new one once a POST used it
+    (public clients post with the sessionid of whatever answer came last: the HG6145D2
+    adapter logs in with `get_acs_random`'s, the exporter with `get_login_user`'s)."""
     sid = dev.extra.get("sid")
-    return sid.get_secret_value() if isinstance(sid, SecretStr) else _mint_sid(dev)
+    if isinstance(sid, SecretStr) and not dev.extra.get("sid_used"):
+        return sid.get_secret_value()
+    return _mint_sid(dev)
 
 
 def _take_sid(dev: SimDevice, sent: str | None) -> bool:
@@ -109,14 +118,21 @@ def _take_sid(dev: SimDevice, sent: str | None) -> bool:
 
 
 def _session(dev: SimDevice, request: web.Request) -> Session | None:
+    ip = client_ip(request)
+    if dev.extra.get("bind") == "ip":
+        # Fixed-key firmware: no session cookie, the session is the client address's.
+        s = dev.current_session()
+        if s is None or s.phantom or s.client_ip != ip:
+            return None
+        return dev.session_for(s.token)  # refreshes its idle timer
     s = dev.session_for(request.cookies.get(guessed.SESSION_COOKIE))
-    return s if s is not None and s.client_ip == client_ip(request) else None
+    return s if s is not None and s.client_ip == ip else None
 
 
 class FiberhomeFamily:
     name = "fiberhome"
-    #: Firmware profiles per model (the first is the default); none modelled yet.
-    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
+    #: Firmware profiles the lab mixes per model (first = default); `sim_profiles.py`.
+    profiles: dict[str, tuple[str, ...]] = LAB_PROFILES
 
     # -- devices -----------------------------------------------------------------------
 
@@ -124,13 +140,12 @@ class FiberhomeFamily:
         self, model: str, rng: random.Random, profile: str | None = None
     ) -> SimDevice:
         """A fresh HG6145F. Cheap (a lab makes 10,000): no crypto, a few rng calls."""
-        acs = rng.random() < 0.6
         tail = f"{rng.getrandbits(32):08X}"
         mac = ":".join(["68", "58", "11"] + [tail[i : i + 2] for i in (2, 4, 6)])
-        return SimDevice(
+        dev = SimDevice(
             model=model,
             model_name="HG6145F",
-            firmware=guessed.FIRMWARE_ACS_RANDOM if acs else guessed.FIRMWARE_FIXED_KEY,
+            firmware="",
             admin_password=f"fh-{rng.getrandbits(40):010x}",
             admin_user=guessed.DEFAULT_USERNAME,
             hardware="WKE2.094.373A01",
@@ -146,13 +161,19 @@ class FiberhomeFamily:
             knobs=Knobs(lock_threshold=3, lock_seconds=60.0, session_idle_s=300.0),
             extra={
                 "stack": "ajax",
-                "acs_random": acs,
                 # The unit's acsRandom; its [6:22] slice is the fhencrypt key.
                 "acs_str": SecretStr("".join(rng.choice(_ALNUM) for _ in range(29))),
                 "vlan": rng.choice((100, 200, 300, 2383)),
                 "lan_ip": "192.168.1.1",
             },
         )
+        apply_profile(dev, profile or self.profiles.get(model, ("acs-random",))[0])
+        return dev
+
+    @staticmethod
+    def apply_profile(device: SimDevice, profile: str) -> None:
+        """Re-dress an existing device as another firmware (tests, conformance)."""
+        apply_profile(device, profile)
 
     async def start_extra(self, fleet: FleetServer, device: SimDevice, host: str) -> list[Any]:
         return []  # telnet is off on these units (notes §2.D)
@@ -219,6 +240,8 @@ class FiberhomeFamily:
         answer = {"sessionid": _current_sid(dev), "session_valid": int(bool(session))}
         if method == M_ACS_RANDOM and dev.extra.get("acs_random"):
             answer["acsRandom"] = dev.extra["acs_str"].get_secret_value()
+        elif method == guessed.DEVICE_NAME_METHOD:
+            answer["ModelName"] = dev.model_name
         elif method == M_OPERATOR:
             answer.update(SerialNumber=dev.serial, operator_name=guessed.SIM_OPERATOR,
                           area_code="Trunk")
@@ -314,7 +337,8 @@ class FiberhomeFamily:
             return web.json_response({**base, "login_result": LoginCode.OTHER_USER_LOGGED_IN})
         session.data["token"] = secrets.token_hex(8)
         resp = web.json_response({**base, "session_valid": 1, "login_result": LoginCode.OK})
-        resp.set_cookie(guessed.SESSION_COOKIE, session.token, path="/", httponly=True)
+        if dev.extra.get("bind") != "ip":
+            resp.set_cookie(guessed.SESSION_COOKIE, session.token, path="/", httponly=True)
         return resp
 
     def _is_logined(self, fleet: FleetServer) -> Callable[[web.Request], Any]:

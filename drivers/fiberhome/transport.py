@@ -1,10 +1,15 @@
-"""The `/cgi-bin/ajax` transport: GET reads, POST writes with a fresh sessionid each.
+"""The `/cgi-bin/ajax` transport: GET reads, POST writes, each POST with an unused
+sessionid.
 
 Reads are `GET /cgi-bin/ajax?ajaxmethod=<m>&_=<random>`; writes are form-urlencoded
-`POST /cgi-bin/ajax` with `ajaxmethod`, `sessionid`, `_` and the fields. The firmware's
-own `XHR.post` fetches a fresh sessionid (`get_refresh_sessionid`) before every POST
-[C]; so does `post()` here, always. Bodies are never logged: they carry fhencrypted
-secrets, which are as good as the secrets themselves.
+`POST /cgi-bin/ajax` with `ajaxmethod`, `sessionid`, `_` and the fields. Every answer
+carries a `sessionid`; the firmware's own `XHR.post` fetches a fresh one
+(`get_refresh_sessionid`) before every POST [C], while public clients post with the one
+the last answer carried (the HG6145D2 adapter logs in with `get_acs_random`'s, the exporter
+with `get_login_user`'s). `post()` does the latter when the last answer's sessionid was
+not used yet, which saves a round trip per POST, and falls back to a fresh one when there
+is none or the unit refuses it (a refused sessionid is not a processed request). Bodies
+are never logged: they carry fhencrypted secrets, as good as the secrets themselves.
 """
 
 from __future__ import annotations
@@ -69,8 +74,10 @@ class AjaxClient:
     def __init__(self, channel: HttpChannel, fail: Fail) -> None:
         self.channel = channel
         self.fail = fail
-        #: POSTs sent, each after its own get_refresh_sessionid (tests compare counts).
+        #: POSTs sent (tests compare counts).
         self.posts = 0
+        #: The sessionid the latest answer carried, until a POST uses it.
+        self._spare_sid: str | None = None
 
     def _headers(self, page: str) -> dict[str, str]:
         return {
@@ -95,7 +102,14 @@ class AjaxClient:
             page=page,
         )
         text = resp.text
-        return Reply(resp.status_code, text, parse_json(text) if resp.ok else None)
+        data = parse_json(text) if resp.ok else None
+        self._keep_sid(data)
+        return Reply(resp.status_code, text, data)
+
+    def _keep_sid(self, data: Mapping[str, Any] | None) -> None:
+        sid = (data or {}).get("sessionid")
+        if isinstance(sid, str) and sid:
+            self._spare_sid = sid
 
     def get_json(self, method: str, *, operation: str) -> dict[str, Any]:
         reply = self.get_method(method, operation=operation)
@@ -110,6 +124,7 @@ class AjaxClient:
         sid = (reply.data or {}).get("sessionid")
         if reply.status != 200 or not isinstance(sid, str) or not sid:
             raise self.fail(ParseError, "get_refresh_sessionid gave no sessionid", operation)
+        self._spare_sid = None
         return sid
 
     def post(
@@ -120,14 +135,14 @@ class AjaxClient:
         operation: str,
         page: str = guessed.REFERER_PAGE,
     ) -> Reply:
-        """One write, always with a sessionid fetched just before it."""
-        sid = self.fresh_sessionid(operation=operation, page=page)
-        form = {"ajaxmethod": method, "sessionid": sid, "_": cache_buster(), **fields}
-        resp = self.channel.request(
-            "POST", AJAX_PATH, operation=operation, data=form, headers=self._headers(page)
-        )
-        self.posts += 1
-        log.debug("%s: POST %s -> HTTP %d", self.channel.target.name, method, resp.status_code)
+        """One write, with the last answer's unused sessionid or a fresh one."""
+        spare, self._spare_sid = self._spare_sid, None
+        if not guessed.POST_WITH_LAST_ANSWER_SID:
+            spare = None
+        resp = self._send(method, fields, spare, operation=operation, page=page)
+        if spare is not None and resp.status_code == guessed.STALE_SESSIONID_STATUS:
+            # That sessionid was no longer the unit's latest: nothing was processed.
+            resp = self._send(method, fields, None, operation=operation, page=page)
         if resp.status_code == guessed.STALE_SESSIONID_STATUS:
             raise self.fail(
                 DeviceRejected,
@@ -136,4 +151,20 @@ class AjaxClient:
             )
         if resp.status_code != 200:
             raise self.fail(ParseError, f"{method}: HTTP {resp.status_code}", operation)
-        return Reply(resp.status_code, resp.text, parse_json(resp.text))
+        data = parse_json(resp.text)
+        self._keep_sid(data)
+        return Reply(resp.status_code, resp.text, data)
+
+    def _send(
+        self, method: str, fields: Mapping[str, str], sid: str | None, *, operation: str,
+        page: str,
+    ) -> requests.Response:
+        if sid is None:
+            sid = self.fresh_sessionid(operation=operation, page=page)
+        form = {"ajaxmethod": method, "sessionid": sid, "_": cache_buster(), **fields}
+        resp = self.channel.request(
+            "POST", AJAX_PATH, operation=operation, data=form, headers=self._headers(page)
+        )
+        self.posts += 1
+        log.debug("%s: POST %s -> HTTP %d", self.channel.target.name, method, resp.status_code)
+        return resp

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import secrets
@@ -180,7 +181,12 @@ def public_key_from_js(script: str) -> rsa.RSAPublicKey:
     pem_body = script[begin + len(_PEM_BEGIN) : end]
     # Drop JS escapes and `" + "` joints first: '+' and 'n' are base64 characters too.
     body = _JS_ESCAPES.sub("", _JS_CONCAT.sub("", pem_body))
-    body = _NOT_B64.sub("", body)
+    return _load_public_key(_NOT_B64.sub("", body))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_public_key(body: str) -> rsa.RSAPublicKey:
+    """A model's units all carry the same key: parse each one once per process."""
     try:
         key = serialization.load_der_public_key(base64.b64decode(body))
     except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:  # e.g. an unknown OID

@@ -1,4 +1,5 @@
-"""ZTE ThinkLua details we rely on but have not seen on the ISP's own units.
+"""ZTE ThinkLua details we rely on but have not seen on the ISP's own units, each with its
+evidence in `LEDGER` at the end (confirmed / corroborated / guessed, with sources).
 
 Imported by both the driver and the simulator, so one capture from a real F670L corrects
 them in one edit. Tags follow ../shared/docs/protocols/zyxel-fiberhome-zte.md §3:
@@ -9,6 +10,7 @@ names the note (or the public source) it comes from.
 from __future__ import annotations
 
 from cpe.models import Band, WanError
+from drivers.evidence import Fact, Grade
 
 # --- identity ----------------------------------------------------------------------------
 
@@ -57,6 +59,18 @@ BUSY_MARKERS: tuple[str, ...] = ("máximo", "maximo", "maximum", "max user", "ex
 #: Markers that mean "the rolling token was stale" (CSRF_CHECK_FAIL, cmret_1452): not a
 #: password failure, and the device does not count it. [P H3600 RE log]
 EXPIRED_MARKERS: tuple[str, ...] = ("expirou", "expired", "caducado", "caducó")
+
+#: After login some units show a change-password prompt first (F6600R builds): its page
+#: JS `doChgpwd` posts to this loginData tag with `action=changepwd_cancel`.
+#: [P cmocan/HA_CustomComponents isp_routers/routers/zte_f660.py, HAR capture]
+TAG_CHANGEPWD = "login_changepwd"
+#: The `_sessionTOKEN` that JS sends is a constant baked into the page, not the rolling
+#: token [P same source]; the driver reads it from the page, the simulator's page shows it.
+CHANGEPWD_PAGE_TOKEN = "iPFA8znE0U9PAGPqQ1qDTlud"  # noqa: S105 - a public page constant
+CHANGEPWD_TOKEN_PATTERN = r"_sessionTOKEN\s*[:=]\s*[\"']([^\"']+)[\"']"  # noqa: S105
+#: The login page's <title> names the model on the units we simulate. [G] (the probe
+#: reports it only when it looks like a ZTE model name)
+MODEL_TITLE_PATTERN = r"<title>\s*((?:ZXHN\s+)?[FH]\d{3,4}[A-Z]{0,2}\d?)\s*</title>"
 
 # --- menuData answers --------------------------------------------------------------------
 
@@ -218,3 +232,117 @@ WRITE_ENCODED: dict[str, tuple[str, ...]] = {
     MOD_WLAN: ("KeyPassphrase",),
     MOD_LAN_DHCP: ("IPAddr", "MinAddress", "MaxAddress", "DNSServer1", "DNSServer2"),
 }
+
+# --- the evidence ledger ---------------------------------------------------------------------
+# One Fact per constant above (drivers/evidence.py). Sources: "owner/repo:path".
+
+_TRACKER = "juacas/zte_tracker:custom_components/zte_tracker/zteclient/zte_client.py"
+_TRACKER_WAN = "juacas/zte_tracker:.github/Wan_status.md"
+_TRACKER_DEV = "juacas/zte_tracker:custom_components/zte_tracker/zteclient/routers/RouterDetail.md"
+_CMOCAN = "cmocan/HA_CustomComponents:isp_routers/routers/zte_f660.py"
+_F680 = "Picaresco/MCP-ZTE-F680:zte_f680_mcp/http_client.py (PyPI zte-f680-mcp)"
+_FW = "Blinko1987/F6107A-telnet-root-on-AIS-fiber:home/httpd/thinklua (per notes §3)"
+_NOTES = "shared/docs/protocols/zyxel-fiberhome-zte.md §3"
+_ACESS = "zxlawdx/acess_manager:docs/PROTOCOL.md (per notes §3)"
+
+
+def _c(name: str, summary: str, *sources: str, note: str = "") -> Fact:
+    return Fact(name, Grade.CONFIRMED, summary, sources, note)
+
+
+def _p(name: str, summary: str, *sources: str, note: str = "") -> Fact:
+    return Fact(name, Grade.CORROBORATED, summary, sources, note)
+
+
+def _g(name: str, summary: str, note: str) -> Fact:
+    return Fact(name, Grade.GUESSED, summary, (), note)
+
+
+_PAGES = ("PAGE_STATUS", "MOD_STATUS", "PAGE_WAN_STATUS", "MOD_WAN_STATUS", "QUERY_WAN_STATUS")
+_OTHER_PAGES = ("PAGE_WAN_CONFIG", "MOD_WAN_CONFIG", "QUERY_WAN_CONFIG", "PAGE_OPTICAL",
+                "MOD_OPTICAL", "PAGE_WLAN", "MOD_WLAN", "PAGE_DNS", "MOD_DNS", "PAGE_LAN",
+                "MOD_LAN_DHCP")
+_FW_OBJECTS = ("OBJ_OPTICAL", "OBJ_REGSTATUS", "OBJ_WLANAP", "OBJ_WLANPSK", "OBJ_WLANSETTING",
+               "OBJ_DNS", "OBJ_DHCP")
+
+LEDGER: tuple[Fact, ...] = (
+    _g("DEFAULT_USERNAME", "admin user when the vault names none",
+       "ISP builds ship 'admin'; public clients take the user as a setting"),
+    _p("LOGIN_TOKEN_DIGITS", "login_token is a short numeric nonce (8 digits)", _TRACKER, _CMOCAN,
+       note="both clients treat it as opaque text; the 8-digit length is from the notes"),
+    _g("SESS_TOKEN_DIGITS", "simulated sess_token length (16 digits)",
+       "seen with 16 and 24 digits on other ThinkLua units; the driver never checks it"),
+    _p("FIELD_KEY_DIGITS", "write-side ck/ci are 16-digit strings", _NOTES,
+       note="from the firmware JS the notes quote; no independent client writes encoded"),
+    _c("UNCHANGED_VALUE", "six TABs mean 'leave this field unchanged'", _FW),
+    _p("GCH_MARKER", "the legacy .gch UI's login page carries Frm_Logintoken", _F680, _NOTES),
+    _c("PREEMPT_MARKER", "preempt page radios are named preempt_sessid", _FW),
+    _c("LOCK_MAX_TIME_PATTERN", "login page formats its lock hint with lockMaxTime", _FW),
+    _c("LOCK_THRESHOLD", "3 failures from one IP lock logins", _FW),
+    _c("LOCK_SECONDS", "the lock lasts 60 s (120 s in some countries)", _FW),
+    _g("MSG_INVALID_LOGIN", "pt-BR wording of a bad-password loginErrMsg",
+       "localised text never captured from a Brazilian unit; the driver matches markers"),
+    _g("MSG_EXCEED_MAX_USER", "pt-BR wording of EXCEED_MAX_USER",
+       "localised text; the driver matches BUSY_MARKERS"),
+    _g("MSG_PAGE_EXPIRED", "pt-BR wording of a stale-token refusal (cmret 1452)",
+       "localised text; the driver matches EXPIRED_MARKERS"),
+    _g("MSG_LOCKED_PROMPT", "pt-BR promptMsg while locked", "localised text, not parsed"),
+    _g("BUSY_MARKERS", "keywords meaning another admin holds the session",
+       "chosen to cover en/pt/es wordings of EXCEED_MAX_USER"),
+    _g("EXPIRED_MARKERS", "keywords meaning the rolling token was stale",
+       "H3600 reverse-engineering notes name cmret 1452; the wording is ours"),
+    _p("TAG_CHANGEPWD", "F6600R builds: dismiss a change-password prompt via login_changepwd",
+       _CMOCAN),
+    _p("CHANGEPWD_PAGE_TOKEN", "the prompt's doChgpwd posts a constant _sessionTOKEN", _CMOCAN,
+       note="the driver reads it from the page; the constant only feeds the simulator"),
+    _p("CHANGEPWD_TOKEN_PATTERN", "where that token sits in the page JS", _CMOCAN,
+       note="the JS layout is our rendering of cmocan's description"),
+    _g("MODEL_TITLE_PATTERN", "the login page <title> names the model",
+       "used only by the probe, and only when it looks like a ZTE model name"),
+    _c("ERR_SUCCESS", "IF_ERRORSTR SUCC on success", _TRACKER_WAN, _TRACKER_DEV),
+    _p("ERR_SESSION_TIMEOUT", "SessionTimeout when the page context or session is missing",
+       _CMOCAN, _NOTES),
+    _g("ERR_CHECK_FAIL", "IF_ERRORSTR for a failed Check/stale _sessionTOKEN",
+       "cmret 1452 per H3600 notes; the IF_ERRORSTR text is ours"),
+    _g("ERRORID_CHECK_FAIL", "IF_ERRORID for that refusal", "-1452 from cmret 1452"),
+    _g("ERR_INVALID_PARAM", "IF_ERRORSTR for a refused value", "no capture of a refused write"),
+    _g("ERRORID_INVALID_PARAM", "IF_ERRORID for a refused value", "no capture"),
+    *(_p(n, "status/WAN-status page and module names", _TRACKER, _CMOCAN) for n in _PAGES),
+    *(_c(n, "page/module names of the firmware menus", _FW, _NOTES) for n in _OTHER_PAGES),
+    _c("OBJ_DEVINFO", "device info object", _TRACKER_DEV),
+    _c("OBJ_POWERONTIME", "uptime object (PowerOnTime, s)", _TRACKER_DEV),
+    _c("OBJ_WAN", "WAN instances object (sic COMFIG)", _TRACKER_WAN),
+    *(_c(n, "object names of the firmware lua modules", _FW) for n in _FW_OBJECTS),
+    _g("WAN_TR069_INST", "simulated TR-069 WAN instance id", "the driver reads ids from answers"),
+    _c("WAN_INTERNET_INST", "INTERNET WAN instance DEV.IP.IF3", _TRACKER_WAN,
+       note="one capture; the driver still reads ids from the answer"),
+    _p("DHCP_INST", "DHCP instance id IGD", _NOTES),
+    _g("DNS_INST", "DNS instance id IGD", "the driver reads ids from answers"),
+    _c("INTERNET_SERVICE", "the INTERNET connection is the one StrServList names",
+       _TRACKER_WAN, note="combined lists like INTERNET_TR069_VOIP exist: matched as a part"),
+    _c("CONN_CONNECTED", "ConnStatus Connected", _TRACKER_WAN, _TRACKER),
+    _g("CONN_CONNECTING", "ConnStatus while dialling", "TR-098 ConnectionStatus value"),
+    _g("CONN_DISCONNECTED", "ConnStatus when down", "TR-098 ConnectionStatus value"),
+    _g("CONN_ERRORS", "ConnError names and their WAN error", "TR-098 LastConnectionError "
+       "names; only ERROR_NONE seen in a capture"),
+    _g("CONN_ERROR_FOR", "what the simulator reports per WAN error", "mirror of CONN_ERRORS"),
+    _g("REG_REGISTERED", "RegStatus values meaning registered (O5)", "GPON state naming"),
+    _g("REG_SIM_UP", "simulated RegStatus when registered", "GPON O5"),
+    _g("REG_SIM_DOWN", "simulated RegStatus when not", "GPON O1"),
+    _g("AP_PER_RADIO", "4 SSIDs per radio (AP1-4, AP5-8)", "instance ids read from answers"),
+    _p("RADIO_INSTANCES", "RD1 = 2.4 GHz, RD2 = 5 GHz", _NOTES),
+    _g("BAND_VALUES", "Band strings of OBJ_WLANSETTING_ID", "no capture of the Wi-Fi page"),
+    _c("WIFI_SECURITY_FIELDS", "WPA2-PSK field names of a Wi-Fi write", _FW,
+       note="field names from firmware lua; the values are the notes' [P]"),
+    _p("PPPOE_FORCED_FIELDS", "fields forced on the PPPoE re-post", _NOTES,
+       note="an Argentine provisioning tool per the notes; repository not recorded"),
+    _p("WAN_CONFIG_FIELDS", "fields of the WAN config instance", _NOTES),
+    _p("DNS_SOURCE_MANUAL", "DnsServerSource 0 = manual", _NOTES),
+    _g("DNS_SOURCE_PROXY", "DnsServerSource 1 = the ONU's proxy", "no source"),
+    _g("DNS_SOURCE_WAN", "DnsServerSource 2 = the WAN's servers", "no source"),
+    _c("DHCP_FIELDS", "fields of the DHCP instance", _FW),
+    _c("DNS_FIELDS", "fields of the local DNS object", _FW),
+    _p("READ_ENCODED", "which read fields come AES-encoded", _NOTES, _ACESS),
+    _p("WRITE_ENCODED", "which write fields must be encoded", _NOTES,
+       note="transToPostTab also takes plaintext without `encode` (F6107A)"),
+)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from html import escape
 
+from drivers.zte import guessed as g
 from drivers.zte.crypto import js_hex_escape
 
 
-def login_page(token: str, lock_max_time: int) -> str:
+def login_page(token: str, lock_max_time: int, model_name: str = "F670L") -> str:
     # login_t.lp inlines login_js.lp, which formats the lock hint with lockMaxTime.
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>F670L</title>
+<html><head><meta charset="utf-8"><title>{escape(model_name)}</title>
 <script type="text/javascript">
 var loginLockInterval = null;
 function createTimeCountDownMessage(lockingTime, promptMsg)
@@ -85,13 +86,16 @@ def preempt_page(holders: list[tuple[str, str]]) -> str:
 """
 
 
-def gch_login_page(logintoken: str) -> str:
-    """The F660-generation `.gch` login page (§3.D): a form posted to `/` with a token."""
-    return f"""<html><head><title>F660</title>
+def gch_login_page(logintoken: str, model_name: str = "F660") -> str:
+    """The `.gch` login page (§3.D): a form posted to `/` with tokens the inline JS sets,
+    written `"Frm_Logintoken", "<digits>"` as Picaresco/MCP-ZTE-F680's login regex reads it."""
+    return f"""<html><head><title>{escape(model_name)}</title>
 <script language="javascript">
 function getObj(id) {{ return document.getElementById(id); }}
+function setValue(id, v) {{ getObj(id).value = v; }}
 function LoginSubmit() {{
-getObj("Frm_Logintoken").value = "{escape(logintoken)}";
+setValue("Frm_Logintoken", "{escape(logintoken)}");
+setValue("Frm_Loginchecktoken", "{escape(logintoken)}0");
 document.fLogin.submit();
 }}
 </script></head>
@@ -99,10 +103,33 @@ document.fLogin.submit();
 <input type="hidden" name="frashnum" value=""/>
 <input type="hidden" name="action" value="login"/>
 <input type="hidden" name="Frm_Logintoken" id="Frm_Logintoken" value=""/>
+<input type="hidden" name="Frm_Loginchecktoken" id="Frm_Loginchecktoken" value=""/>
 <input type="text" name="Username" id="Frm_Username"/>
 <input type="password" name="Password" id="Frm_Password"/>
 <input type="button" value="Login" onclick="LoginSubmit()"/>
 </form></body></html>
+"""
+
+
+def change_password_page(user: str) -> str:
+    """The prompt some units show right after login (default password still set): the
+    page's `doChgpwd` posts `login_changepwd` with a constant `_sessionTOKEN` (cmocan's HAR
+    notes); `changepwd_cancel` dismisses it."""
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body><div id="loginWrapper">
+<div class="warnHint"><span id="chgpwd_hint">Altere a senha padrão de {escape(user)}.</span></div>
+<input type="password" name="NewPassword" id="NewPassword"/>
+<script type="text/javascript">
+function doChgpwd(act)
+{{
+$.post("/?_type=loginData&_tag={g.TAG_CHANGEPWD}", {{action: act, Password: "",
+Username: "{escape(user)}", NewPassword: "", _sessionTOKEN: "{g.CHANGEPWD_PAGE_TOKEN}",
+encode: ""}}, function() {{ top.location.href = top.location.href; }});
+}}
+</script>
+<input type="button" id="Btn_cancel" value="Pular" onclick="doChgpwd('changepwd_cancel')"/>
+<input type="button" id="Btn_apply" value="OK" onclick="doChgpwd('changepwd')"/>
+</div></body></html>
 """
 
 

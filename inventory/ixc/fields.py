@@ -1,4 +1,5 @@
-"""IXC field knowledge in one place: enum codes, per-table projections, model mapping.
+"""IXC field knowledge in one place: enum codes, per-table projections, model mapping,
+and the shapes of the listing request, each with its evidence in `LEDGER` at the end.
 
 Status marks follow docs/protocols/ixc-api.md: [C] confirmed by public clients, [G] our
 guess. Every guess the toolkit depends on is in this module, so a site whose IXC differs
@@ -11,10 +12,14 @@ import re
 import unicodedata
 from typing import Final
 
+from drivers.evidence import Fact, Grade
 from inventory.models import InternetStatus
 
 __all__ = [
     "CONTRACT_STATUS",
+    "LEDGER",
+    "LISTING_BODY_ENCODINGS",
+    "LISTING_OPERATORS",
     "MODEL_KEYS",
     "MODEL_PATTERNS",
     "ONLINE",
@@ -25,6 +30,7 @@ __all__ = [
     "TABLE_FIELDS",
     "TIPO_EQUIPAMENTO",
     "TIPO_OPERACAO",
+    "TRAILING_SLASH_ROUTES",
     "digits",
     "fold",
     "internet_status",
@@ -199,6 +205,17 @@ def model_from_text(text: str | None) -> str | None:
     return None
 
 
+# --- listing request shapes (what a tenant accepts; the simulator honours them) ----------
+
+#: `oper` values: the Flexigrid set, plus `LIKE` and `IN` (a comma list) public clients send.
+LISTING_OPERATORS: Final = frozenset({"=", "!=", ">", ">=", "<", "<=", "L", "LIKE", "IN"})
+#: Listing bodies a tenant reads: JSON (the manual, the n8n node), and form fields (IXC's own
+#: PHP WebserviceClient posts them as multipart; an older client urlencoded).
+LISTING_BODY_ENCODINGS: Final = ("json", "form-urlencoded", "multipart")
+#: `/webservice/v1/<table>/` (and `/<table>/<id>/`) route like the slash-less paths.
+TRAILING_SLASH_ROUTES: Final = True
+
+
 # --- text helpers -----------------------------------------------------------------------
 
 
@@ -228,3 +245,51 @@ def mask_cpf_cnpj(text: str) -> str:
     if len(d) == 14:
         return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
     return text.strip()
+
+
+# --- the evidence ledger ---------------------------------------------------------------------
+
+_ORM = "caioramos42/IXC_ORM_Project:ORM_IXC"
+_PHP = "IXCsoft WebserviceClient.php (IXC's PHP SDK, copies in ISP repositories)"
+_N8N = "IXC-Soft/n8n-nodes-ixcprovedor:nodes/IxcProvedor/GenericFunctions.ts"
+_C, _P, _G = Grade.CONFIRMED, Grade.CORROBORATED, Grade.GUESSED
+
+LEDGER: tuple[Fact, ...] = (
+    Fact("STATUS_INTERNET", _P, "cliente_contrato.status_internet codes",
+         (f"{_ORM}/enums/contratoDoCliente.py",),
+         "the ORM's enums are generated from IXC's doc pages"),
+    Fact("STATUS_VELOCIDADE", _P, "cliente_contrato.status_velocidade codes",
+         (f"{_ORM}/enums/contratoDoCliente.py",)),
+    Fact("CONTRACT_STATUS", _P, "cliente_contrato.status codes",
+         (f"{_ORM}/enums/contratoDoCliente.py", "LZRBBNET/lzr-hub:docs/integrations/"
+          "ixc-data-mapping.md")),
+    Fact("TIPO_EQUIPAMENTO", _P, "radusuarios.tipo_equipamento C/P",
+         (f"{_ORM}/enums/login.py",)),
+    Fact("TIPO_OPERACAO", _P, "radpop_radio_cliente_fibra.tipo_operacao B/R",
+         (f"{_ORM}/models/tableModels/clienteFibraModel.py",)),
+    Fact("ONLINE", _P, "radusuarios.online S/N/SS", (f"{_ORM}/models/tableModels/loginModel.py",)),
+    Fact("ROUTER_MODEL_FIELD", _G, "the router model is on the first line of radusuarios.obs",
+         (), "IXC documents no router-model column; the ISP may keep it elsewhere"),
+    Fact("TABLE_FIELDS", _P, "the columns read per table",
+         (f"{_ORM}/models/tableModels/loginModel.py",
+          f"{_ORM}/models/tableModels/clienteFibraModel.py",
+          "IXC's radusuarios insert/edit examples (the official doc's JS samples)"),
+         "status_acesso is version drift seen by one app"),
+    Fact("SECRET_FIELDS", _P, "clear-text secret columns IXC rows carry",
+         (f"{_ORM}/models/tableModels/loginModel.py",
+          "IXC's radusuarios insert/edit examples (the official doc's JS samples)"),
+         "senha_wpa2aes is our precaution"),
+    Fact("MODEL_KEYS", _G, "registry keys the inventory may return", (),
+         "our own keys (drivers/registry.py), not an IXC fact"),
+    Fact("MODEL_PATTERNS", _G, "model text -> registry key", (),
+         "onu_tipo / obs are free text typed by the ISP"),
+    Fact("LISTING_OPERATORS", _P, "oper values a tenant accepts, LIKE and IN included",
+         (f"{_ORM}/enums/operators.py", "cesarbgf/ixc-utils:ixc_utils/api.py (PyPI ixc-utils)"),
+         "tests/test_ixc_interop.py drives the simulator with ixc-utils"),
+    Fact("LISTING_BODY_ENCODINGS", _P, "listing bodies: JSON or form fields",
+         (_PHP, "vazcaino/ixc_api_python:core_api_ixc/client.py", _N8N),
+         "lzr-hub saw a tenant answer forms with the HTML error: knob form_bodies=False"),
+    Fact("TRAILING_SLASH_ROUTES", _P, "/webservice/v1/<table>/ routes like /<table>",
+         (_PHP, "vazcaino/ixc_api_python:core_api_ixc/client.py",
+          "DotNet.IXC.ORM Api/RequestEmitter.cs (Felipe S. Carmo; repository not identified)")),
+)

@@ -1,9 +1,13 @@
 """An IXC webservice simulator (aiohttp) for tests and the lab.
 
 It answers like IXC does according to docs/protocols/ixc-api.md, not like our client
-would like: Basic auth or 401; listing only with `ixcsoft: listar` and a JSON body
-(form-urlencoded gets HTTP 200 with the HTML "Ocorreu um erro ao processar"); all values
-strings, `total` a string; a table the token may not use answers 200 with
+would like: Basic auth or 401; listing only with `ixcsoft: listar`, the body JSON or a
+form (urlencoded or multipart: IXC's own PHP `WebserviceClient` posts its listing fields
+as a form, to `/webservice/v1/<table>/` with a trailing slash, and so does
+vazcaino/ixc_api_python; knob `form_bodies=False` models a tenant that answers a form with
+the HTML "Ocorreu um erro ao processar", as lzr-hub reports); all values strings, `total`
+a string; operators `= != > >= < <= L`, plus `LIKE` and `IN` (comma list) that public
+clients send (ixc-utils); a table the token may not use answers 200 with
 `{"type":"error","message":"Recurso x não está disponível!"}`; PUT replaces the whole
 record (fields left out become blank, as a careless client would discover); ASCII JSON
 with \\u escapes. Comparisons are case- and accent-insensitive like IXC's MySQL
@@ -17,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 import json
 import re
 import secrets
@@ -25,13 +28,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
 
-from inventory.ixc.fields import ROUTER_MODEL_FIELD, digits, fold, mask_cpf_cnpj
+from inventory.ixc.fields import LISTING_OPERATORS, fold
 
 __all__ = ["HTML_ERROR_PAGE", "SCHEMAS", "IxcSimState", "add_subscriber", "build_app"]
 
@@ -100,6 +102,8 @@ class IxcSimState:
     registros_as_dict: bool = False
     #: Shape knob: put the rows under "rows" instead of "registros" (older endpoints).
     rows_key: str = "registros"
+    #: Form bodies (urlencoded or multipart) accepted like JSON; False: the HTML error.
+    form_bodies: bool = True
     #: (method, table, "listar"|"") for every authorised request: tests count requests.
     requests: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     buttons: dict[str, Button] = field(default_factory=dict)
@@ -211,7 +215,7 @@ def build_app(state: IxcSimState) -> web.Application:
         state.requests[(request.method, table, "listar" if listar else "")] += 1
         if table in state.forbidden:
             return _error(f"Recurso {table} n\u00e3o est\u00e1 dispon\u00edvel!")
-        body = await _json_body(request)
+        body = await _request_body(request, state)
         if body is None:
             return _html_error()
         if listar:
@@ -234,15 +238,18 @@ def build_app(state: IxcSimState) -> web.Application:
                 if state.tables[table].pop(id_, None) is None:
                     return _error("Registro n\u00e3o encontrado!")
             return _json({"type": "success", "message": "Registro exclu\u00eddo com sucesso!"})
-        body = await _json_body(request)
+        body = await _request_body(request, state)
         if body is None:
             return _html_error()
         return _put(state, table, id_, body)
 
+    # With or without the trailing slash IXC's own PHP client always adds.
     for method in ("GET", "POST"):
         app.router.add_route(method, "/webservice/v1/{table}", collection)
+        app.router.add_route(method, "/webservice/v1/{table}/", collection)
     for method in ("PUT", "DELETE"):
         app.router.add_route(method, "/webservice/v1/{table}/{id}", record)
+        app.router.add_route(method, "/webservice/v1/{table}/{id}/", record)
     return app
 
 
@@ -257,13 +264,20 @@ def _authorised(state: IxcSimState, header: str) -> bool:
     return secrets.compare_digest(decoded.encode(), state.token.encode())
 
 
-async def _json_body(request: web.Request) -> dict[str, Any] | None:
-    """The JSON object body, or None when IXC would fail ("Ocorreu um erro")."""
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _request_body(request: web.Request, state: IxcSimState) -> dict[str, Any] | None:
+    """The body as an object (JSON, or a form's fields as strings), or None when IXC would
+    fail ("Ocorreu um erro")."""
+    if request.content_type in _FORMS:
+        if not state.form_bodies:
+            return None
+        form = await request.post()
+        return {str(k): str(v) for k, v in form.items() if isinstance(v, str)}
     raw = await request.read()
     if not raw:
         return {}
-    if request.content_type == "application/x-www-form-urlencoded":
-        return None
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -355,7 +369,13 @@ def _sort_key(value: str) -> tuple[int, float, str]:
 
 
 def _match(value: str, op: str, query: str) -> bool:
-    if op == "L":
+    op = op.strip().upper()
+    if op not in LISTING_OPERATORS:
+        raise _BadRequest(f"Operador {op} inv\u00e1lido")
+    if op == "IN":
+        wanted = {fold(q.strip()) for q in query.split(",") if q.strip()}
+        return fold(value) in wanted
+    if op in ("L", "LIKE"):
         pattern = re.escape(fold(query)).replace("%", ".*")
         return re.search(pattern, fold(value)) is not None
     a, b = _number(value), _number(query)
@@ -409,156 +429,5 @@ def _put(state: IxcSimState, table: str, id_: str, body: dict[str, Any]) -> web.
     return _json({"type": "success", "message": "Registro alterado com sucesso!", "id": id_})
 
 
-# --- consistent test/lab data ---------------------------------------------------------------
-
-
-def _stable_secret(*parts: str) -> str:
-    """A deterministic throwaway secret for fields the toolkit must never show."""
-    return hashlib.sha256("|".join(("ixcsim", *parts)).encode()).hexdigest()[:12]
-
-
-def add_subscriber(
-    state: IxcSimState,
-    *,
-    login: str,
-    password: str,
-    ip: str,
-    model_text: str,
-    ssid24: str,
-    psk24: str,
-    ssid5: str = "",
-    psk5: str = "",
-    customer_name: str,
-    cpf: str,
-    status_internet: str = "A",
-    status_velocidade: str = "N",
-    contract_status: str = "A",
-    onu_mode: str = "R",
-    onu_model_text: str | None = None,
-    duplicate_onu_row: bool = False,
-    with_onu_row: bool = True,
-    onu_serial: str | None = None,
-    online: str = "S",
-    equipment_owner: str = "C",
-    plan: str = "600 Mega",
-    rx_dbm: float = -19.5,
-    tx_dbm: float = 2.1,
-    client_id: str | None = None,
-    branch_id: str = "1",
-) -> dict[str, str]:
-    """Rows for one subscriber across cliente, cliente_contrato, radusuarios and
-    radpop_radio_cliente_fibra, using IXC's field names. Returns the ids by table
-    (plus "radpop_radio_cliente_fibra_old" with `duplicate_onu_row`).
-
-    `model_text` names the device that answers at `ip`:2389. With `onu_mode="R"` the ONU
-    terminates PPPoE, so it goes to the ONU row's `onu_tipo` (`onu_model_text`, if
-    given, must agree). With `onu_mode="B"` it goes to the login's router-model field
-    (fields.ROUTER_MODEL_FIELD, a guess) and the ONU row gets `onu_model_text`.
-    `duplicate_onu_row` leaves an older, stale ONU row for the same login behind (a
-    swapped ONU), with an unrecognisable model and a different serial.
-    `client_id` attaches the login to an existing customer (second contract).
-    """
-    if onu_mode not in ("R", "B"):
-        raise ValueError("onu_mode must be 'R' (router) or 'B' (bridge)")
-    if onu_mode == "R" and onu_model_text not in (None, model_text):
-        raise ValueError("with onu_mode='R' the ONU is the device: pass model_text only")
-    now = datetime(2024, 5, 1, 8, 0, 0)
-    serial = onu_serial or ("SF" + hashlib.sha256(login.encode()).hexdigest()[:10].upper())
-    ids: dict[str, str] = {}
-    if client_id is None:
-        doc = digits(cpf)
-        client_id = state.insert(
-            "cliente",
-            {
-                "razao": customer_name,
-                "fantasia": customer_name,
-                "tipo_pessoa": "J" if len(doc) == 14 else "F",
-                "cnpj_cpf": mask_cpf_cnpj(cpf),
-                "ativo": "S",
-                "telefone_celular": "(12) 99999-" + doc[-4:].rjust(4, "0"),
-                "email": f"{login}@cliente.invalid",
-                "hotsite_email": f"{login}@cliente.invalid",
-                "senha": _stable_secret("portal", login),
-                "cidade": "3555",
-                "filial_id": branch_id,
-            },
-        )
-    ids["cliente"] = client_id
-    contract_id = state.insert(
-        "cliente_contrato",
-        {
-            "id_cliente": client_id,
-            "contrato": plan,
-            "status": contract_status,
-            "status_internet": status_internet,
-            "status_velocidade": status_velocidade,
-            "tipo": "I",
-            "id_filial": branch_id,
-            "data_ativacao": "2023-01-10",
-            "bloqueio_automatico": "S",
-            "desbloqueio_confianca": "N",
-        },
-    )
-    ids["cliente_contrato"] = contract_id
-    login_row = {
-        "id_cliente": client_id,
-        "id_contrato": contract_id,
-        "id_filial": branch_id,
-        "id_grupo": "1",
-        "login": login,
-        "senha": password,
-        "senha_md5": "N",
-        "autenticacao": "L",
-        "ativo": "S",
-        "online": online,
-        "ultima_conexao_inicial": (now - timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S"),
-        "ip": ip,
-        "mac": "",
-        "onu_mac": serial if with_onu_row else "",
-        "tipo_equipamento": equipment_owner,
-        "ssid_router_wifi": ssid24,
-        "senha_rede_sem_fio": psk24,
-        "ssid_router_wifi_5ghz": ssid5,
-        "senha_rede_sem_fio_5ghz": psk5,
-        "usuario_router1": "",
-        "senha_router1": _stable_secret("router", login),
-        "tipo_acesso": "http",
-        "porta_http": "2389",
-        ROUTER_MODEL_FIELD: model_text if onu_mode == "B" or not with_onu_row else "",
-    }
-    ids["radusuarios"] = login_id = state.insert("radusuarios", login_row)
-    if not with_onu_row:
-        return ids
-
-    def onu_row(mac: str, tipo: str, when: datetime, rx: float) -> dict[str, str]:
-        return {
-            "id_login": login_id,
-            "id_contrato": contract_id,
-            "id_transmissor": "1",
-            "mac": mac,
-            "nome": login,
-            "onu_tipo": tipo,
-            "tipo_operacao": onu_mode,
-            "versao": "V1.0",
-            "ponno": "1",
-            "onu_numero": str(int(login_id) % 128),
-            "login_onu_cliente": "admin",
-            "senha_onu_cliente": _stable_secret("onu", login, mac),
-            "sinal_rx": f"{rx:.2f}",
-            "sinal_tx": f"{tx_dbm:.2f}",
-            "data_sinal": when.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-
-    if duplicate_onu_row:
-        # Inserted first, so it has the lower id: the stale row of the swapped ONU.
-        ids["radpop_radio_cliente_fibra_old"] = state.insert(
-            "radpop_radio_cliente_fibra",
-            onu_row(
-                "OLD" + serial[3:], "ONU GEN\u00c9RICA ANTIGA", now - timedelta(days=400), -27.9
-            ),
-        )
-    onu_text = model_text if onu_mode == "R" else (onu_model_text or "")
-    ids["radpop_radio_cliente_fibra"] = state.insert(
-        "radpop_radio_cliente_fibra", onu_row(serial, onu_text, now, rx_dbm)
-    )
-    return ids
+# Seeding lives in sim_data.py; re-exported here for callers of the simulator.
+from inventory.ixc.sim_data import add_subscriber  # noqa: E402

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cpe.models import Capability, Target, Transport
+from drivers.fiberhome.simulator import FiberhomeFamily
 from drivers.sim import SimDevice
+from drivers.zte.simulator import ZteFamily
 from drivers.zyxel.sim_profiles import apply_profile
 from tests.conformance.harness import Harness
 
@@ -15,7 +17,15 @@ def _tplink_gcm(dev: SimDevice) -> None:
 
 
 def _fiberhome_fixed_key(dev: SimDevice) -> None:
-    dev.extra["acs_random"] = False  # pre-RP4552 firmware: fixed fhencrypt key
+    # Pre-RP4552 firmware: fixed fhencrypt key, session bound to the client address.
+    FiberhomeFamily.apply_profile(dev, "fixed-key")
+
+
+def _zte(profile: str) -> Callable[[SimDevice], None]:
+    def dress(dev: SimDevice) -> None:
+        ZteFamily.apply_profile(dev, profile)
+
+    return dress
 
 
 HARNESSES: list[Harness] = [
@@ -25,6 +35,16 @@ HARNESSES: list[Harness] = [
     Harness(id="tplink-onu-gcm", model="tplink-onu", customize=_tplink_gcm),
     Harness(id="tplink-xz000-g3", model="tplink-xz000-g3", expects=frozenset({Capability.STATUS})),
     Harness(id="zte-onu", model="zte-onu", garbage_content_type="text/xml"),
+    # F6600R-style: change-password prompt, then a reload of / before any data call.
+    Harness(
+        id="zte-onu-activate", model="zte-onu", customize=_zte("thinklua-activate"),
+        garbage_content_type="text/xml",
+    ),
+    # F6600P: the page's asyEncode() key is 4096-bit.
+    Harness(
+        id="zte-onu-rsa4096", model="zte-onu", customize=_zte("thinklua-rsa4096"),
+        garbage_content_type="text/xml",
+    ),
     Harness(
         id="fiberhome-onu", model="fiberhome-onu", garbage_content_type="application/json",
         hidden_lock_threshold=3,

@@ -41,9 +41,6 @@ from tests.fuzz.support import (
     session_for,
 )
 
-# Real ThinkLua answers start with <?xml ...?>: bs4 warns, the driver is right to ignore it.
-pytestmark = pytest.mark.filterwarnings("ignore::bs4.XMLParsedAsHTMLWarning")
-
 TOKEN = "4821097365104872"
 NONCE = "73920184"
 PASSWORD = "admin-Pw1"
