@@ -101,7 +101,7 @@ class MercusysFamily:
     #: Lab plants a profile implies: a DHCP-WAN unit cannot match an IXC contract that
     #: says PPPoE, so its audit shows the PPPoE drift (cpe/lab/plan.py reads this).
     profile_plants: dict[str, tuple[str, ...]] = {  # noqa: RUF012 - read-only table
-        "ac12g-v1-210128-dhcp-wan": ("pppoe",),
+        "ac12g-v1-210128-dhcp-wan": ("dhcp_wan",),
     }
 
     # -- devices ------------------------------------------------------------------------------
