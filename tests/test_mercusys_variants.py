@@ -5,6 +5,7 @@ type, and the MR30G's unauthenticated read the driver never relies on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from ipaddress import IPv4Address
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from pydantic import SecretStr
 from requests.adapters import BaseAdapter
 
 from cpe.errors import Unsupported
-from cpe.models import Band, Credential, Target
+from cpe.models import Band, Credential, PppoeSettings, Target
 from drivers.http import make_session
 from drivers.mercusys import guessed as g
 from drivers.mercusys.driver import MercusysDriver
@@ -28,6 +29,7 @@ from drivers.mercusys.wire import (
     parse_blocks,
     parse_reply,
 )
+from drivers.mercusys.writes import pppoe_change
 from drivers.sim import SimRunner
 from tests.conformance.harness import ADMIN_PASSWORD, FAST, RADIUS_PASSWORD, Harness, Rig, rig
 from tests.test_mercusys_driver import Recorded
@@ -50,7 +52,7 @@ def made(request: pytest.FixtureRequest, runner: SimRunner) -> Iterator[Rig]:
         yield r
 
 
-def _on(h: Harness) -> Any:
+def _on(h: Harness) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("made", [h], ids=[h.id], indirect=True)
 
 
@@ -79,7 +81,8 @@ class OddChallenge(BaseAdapter):
 
     def __init__(self, body: bytes) -> None:
         super().__init__()
-        self.body, self.urls = body, []  # type: list[str]
+        self.body = body
+        self.urls: list[str] = []
 
     def send(  # type: ignore[override]  # the keyword arguments are unused here
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -257,3 +260,45 @@ def test_driver_never_reads_without_a_session_on_the_leaky_mr30g(made: Rig) -> N
     assert token is None and reads
     assert all("&id=" in (p.url or "") for p in reads)
     assert made.device.counters.logins == 1
+
+
+# --- what to write (pure) ----------------------------------------------------------------------
+
+
+_NONE = str(IPv4Address(0))
+
+
+def _blocks(
+    link_type: int, dhcp_manual: str, static_rows: tuple[str, str]
+) -> dict[ObjectRef, Block]:
+    return {
+        ObjectRef(22): Block(ObjectRef(22)).set("linkType", str(link_type)),
+        ObjectRef(24): Block(ObjectRef(24)).set("dns", static_rows[0], 0)
+        .set("dns", static_rows[1], 1),
+        ObjectRef(25): Block(ObjectRef(25)).set("manualDns", dhcp_manual)
+        .set("dns", "9.9.9.9", 0).set("dns", "149.112.112.112", 1),
+        ObjectRef(26): Block(ObjectRef(26)).set("name", "x").set("paswd", "y")
+        .set("manualDns", "0").set("dns", _NONE, 0).set("dns", _NONE, 1),
+    }
+
+
+@pytest.mark.parametrize(
+    ("link_type", "dhcp_manual", "static_rows", "carried"),
+    [
+        (g.LINK_TYPE_DHCP, "1", (_NONE, _NONE), ("9.9.9.9", "149.112.112.112")),
+        (g.LINK_TYPE_DHCP, "0", (_NONE, _NONE), None),  # ISP DNS: nothing to carry
+        (g.LINK_TYPE_STATIC, "1", ("8.8.8.8", "8.8.4.4"), ("8.8.8.8", "8.8.4.4")),
+        (g.LINK_TYPE_PPPOE, "1", ("8.8.8.8", "8.8.4.4"), None),  # already PPPoE: untouched
+    ],
+)
+def test_pppoe_change_carries_the_manual_dns_of_the_link_it_leaves(
+    link_type: int, dhcp_manual: str, static_rows: tuple[str, str],
+    carried: tuple[str, str] | None,
+) -> None:
+    settings = PppoeSettings(username="cliente.novo", password=SecretStr("pw-novo-1"))
+    creds, commit = pppoe_change(_blocks(link_type, dhcp_manual, static_rows), link_type, settings)
+    assert creds.get("name") == "cliente.novo" and creds.get("paswd") == "pw-novo-1"
+    shown = (creds.get("dns", 0), creds.get("dns", 1))
+    assert shown == (carried or (None, None))
+    assert (creds.get("manualDns") == "1") is (carried is not None)
+    assert commit.values == {("linkType", None): "2"}

@@ -42,7 +42,13 @@ from drivers.mercusys.wire import (
     render_blocks,
     render_read_request,
 )
-from drivers.mercusys.writes import NoDnsObject, changed_keys, dns_change, pppoe_change
+from drivers.mercusys.writes import (
+    NoDnsObject,
+    changed_keys,
+    dns_change,
+    dns_object_ref,
+    pppoe_change,
+)
 
 __all__ = ["MercusysDriver", "attempts_left", "changed_keys"]
 
@@ -201,14 +207,17 @@ class MercusysDriver(ClassicSession):
         blocks = self._read(refs, "set_dns")
         kind = _link_type(blocks[link_ref])
         try:
-            ref = self.profile.single(g.DNS_OBJECT_BY_LINK_TYPE[kind])  # type: ignore[index]
-            change = dns_change(blocks[ref], settings)
-        except (KeyError, NoDnsObject):
+            ref = dns_object_ref(kind)
+        except NoDnsObject:
             raise self._err(
                 Unsupported,
                 f"WAN DNS on link type {kind} (not DHCP, static or PPPoE) is not supported",
                 "set_dns",
             ) from None
+        try:
+            change = dns_change(blocks[ref], settings)
+        except NoDnsObject as exc:
+            raise self._err(Unsupported, f"this firmware's {exc}", "set_dns") from None
         if change.values:
             self._write([change], "set_dns")
 

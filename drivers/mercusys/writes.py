@@ -37,7 +37,7 @@ def changed_keys(current: Block, desired: Block) -> Block:
     return out
 
 
-def single(data_id: int) -> ObjectRef:
+def _single(data_id: int) -> ObjectRef:
     return ObjectRef(data_id, g.STACK_SINGLE)
 
 
@@ -45,7 +45,7 @@ def dns_object_ref(link_type: int | None) -> ObjectRef:
     data_id = g.DNS_OBJECT_BY_LINK_TYPE.get(link_type) if link_type is not None else None
     if data_id is None:
         raise NoDnsObject(f"link type {link_type}")
-    return single(data_id)
+    return _single(data_id)
 
 
 def _manual(ref: ObjectRef) -> bool:
@@ -85,7 +85,7 @@ def pppoe_change(
     link type, the manual DNS of that type's object moves along into id 26: the unit
     keeps resolving where it did (else a DHCP unit fixed to PPPoE would silently fall
     back to the ISP's DNS)."""
-    pppoe_ref, link_ref = single(g.DATA_PPPOE), single(g.DATA_LINK)
+    pppoe_ref, link_ref = _single(g.DATA_PPPOE), _single(g.DATA_LINK)
     current = blocks[pppoe_ref]
     desired = (
         Block(pppoe_ref)
