@@ -30,7 +30,7 @@ from drivers.base import LoginResult
 from drivers.http import make_session
 from drivers.mercusys.driver import MercusysDriver
 from drivers.mercusys.encoding import encode_uri_component, login_token
-from drivers.mercusys.profiles import PROFILES
+from drivers.mercusys.profiles import PROFILES, firmware_profile
 from drivers.mercusys.sim_auth import challenge_dictionary, nonce_for
 from drivers.mercusys.wire import Block, ObjectRef, parse_blocks
 from drivers.redact import scrub
@@ -45,8 +45,8 @@ from tests.conformance.harness import (
     rig,
 )
 
-AC12G = Harness(id="mercusys-ac12g", model="mercusys-ac12g")
-MR30G = Harness(id="mercusys-mr30g", model="mercusys-mr30g")
+AC12G = Harness(id="mercusys-ac12g", model="mercusys-ac12g")  # six-line, unit-0 Wi-Fi
+MR30G = Harness(id="mercusys-mr30g", model="mercusys-mr30g")  # five-line with a counter
 FIXTURES = Path(__file__).resolve().parents[1] / "drivers" / "mercusys" / "fixtures"
 
 
@@ -65,6 +65,12 @@ def r(request: pytest.FixtureRequest, runner: SimRunner) -> Iterator[Rig]:
 @pytest.fixture()
 def ac12g(runner: SimRunner) -> Iterator[Rig]:
     with rig(AC12G, runner) as made:
+        yield made
+
+
+@pytest.fixture()
+def mr30g(runner: SimRunner) -> Iterator[Rig]:
+    with rig(MR30G, runner) as made:
         yield made
 
 
@@ -165,7 +171,7 @@ def test_token_in_the_url_is_percent_encoded(ac12g: Rig) -> None:
 
 
 def test_writes_send_only_the_changed_keys(r: Rig) -> None:
-    profile = PROFILES[r.harness.model]
+    profile = firmware_profile(r.harness.model, r.harness.profile)
     rec = Recorded(r)
     with rec.driver as drv:
         old_ssid = r.device.wifi[Band.GHZ_2_4].ssid
@@ -212,7 +218,7 @@ def test_pppoe_write_is_credentials_then_link_commit(r: Rig) -> None:
 def test_firmware_refusal_is_device_rejected(ac12g: Rig) -> None:
     with ac12g.driver() as drv:
         assert isinstance(drv, MercusysDriver)
-        bad = Block(ObjectRef(33, "1,1,0")).set("cPskSecret", "curta")
+        bad = Block(ObjectRef(33, "1,0,0")).set("cPskSecret", "curta")
         with pytest.raises(DeviceRejected) as info:
             drv._write([bad], "set_wifi")
     assert "00077 (EINVPSKLEN)" in str(info.value)
@@ -248,17 +254,18 @@ def test_garbage_after_login_is_a_parse_error(ac12g: Rig) -> None:
 # --- login counter ------------------------------------------------------------------------
 
 
-def test_counter_one_before_lock_means_no_attempt(ac12g: Rig) -> None:
-    ac12g.device.failures = ac12g.device.knobs.lock_threshold - 1
+def test_counter_one_before_lock_means_no_attempt(mr30g: Rig) -> None:
+    mr30g.device.failures = mr30g.device.knobs.lock_threshold - 1
     with pytest.raises(LockoutRisk):
-        ac12g.driver().open()
-    assert ac12g.device.counters.failed_logins == 0
+        mr30g.driver().open()
+    assert mr30g.device.counters.failed_logins == 0
 
 
-def test_wrong_password_reports_attempts_left_from_the_counter(ac12g: Rig) -> None:
-    drv = ac12g.driver()
+def test_wrong_password_reports_attempts_left_from_the_counter(mr30g: Rig) -> None:
+    drv = mr30g.driver()
     assert isinstance(drv, MercusysDriver)
     assert drv._attempts_left_before_login() == 5
+    assert drv.login_profile is not None and drv.login_profile.name == "classic-counter"
     attempt = drv._attempt_login(None, SecretStr("errada-1"))
     assert attempt.result is LoginResult.WRONG_PASSWORD
     assert attempt.attempts_left == 4
@@ -266,7 +273,22 @@ def test_wrong_password_reports_attempts_left_from_the_counter(ac12g: Rig) -> No
     assert drv._attempt_login(None, SecretStr(ADMIN_PASSWORD)).result is LoginResult.OK
     drv.logged_in = True
     drv.close()
-    assert not ac12g.device.open_toolkit_session()
+    assert not mr30g.device.open_toolkit_session()
+
+
+def test_six_line_counter_is_unknown_never_zero(ac12g: Rig) -> None:
+    """The AC12G v1's line [2] is always 00000: read as 'unknown', so the login goes on
+    under the declared threshold instead of being refused every time."""
+    drv = ac12g.driver()
+    assert isinstance(drv, MercusysDriver)
+    assert drv._attempts_left_before_login() is None
+    assert drv.login_profile is not None and drv.login_profile.name == "classic-no-counter"
+    attempt = drv._attempt_login(None, SecretStr("errada-1"))
+    assert (attempt.result, attempt.attempts_left) == (LoginResult.WRONG_PASSWORD, None)
+    assert MercusysDriver.lock_threshold == 3
+    with ac12g.driver(passwords=("errada-2", ADMIN_PASSWORD)) as again:
+        again.get_status()
+    assert ac12g.device.counters.failed_logins == 2 and not ac12g.device.locked()
 
 
 def test_secrets_stay_out_of_logs_and_errors(
@@ -301,16 +323,17 @@ def test_unknown_model_key_is_unsupported() -> None:
         MercusysDriver(t, Credential(passwords=(SecretStr("x"),)))
 
 
-# --- MR30G profile -------------------------------------------------------------------------
+# --- per-model request shape ---------------------------------------------------------------
 
 
 def test_profiles_differ_as_data() -> None:
     ac, mr = PROFILES["mercusys-ac12g"], PROFILES["mercusys-mr30g"]
-    assert ac.wifi(Band.GHZ_5) == ObjectRef(33, "2,1,0")
-    assert mr.wifi(Band.GHZ_5) == ObjectRef(33, "2,0,0")
     assert (ac.read_asyn, mr.read_asyn) == (1, 0)
-    assert mr.band_of(ObjectRef(33, "1,0,0")) is Band.GHZ_2_4
-    assert mr.band_of(ObjectRef(33, "1,1,0")) is None
+    assert firmware_profile("mercusys-ac12g").wifi(Band.GHZ_5) == ObjectRef(33, "2,0,0")
+    assert firmware_profile("mercusys-ac12g", "ac12g-v1-200909").wifi(Band.GHZ_5) == ObjectRef(
+        33, "2,1,0"
+    )
+    assert firmware_profile("mercusys-mr30g").guest(Band.GHZ_2_4) == ObjectRef(33, "1,1,0")
 
 
 def test_each_model_reads_with_its_own_asyn_and_stacks(r: Rig) -> None:
@@ -319,24 +342,12 @@ def test_each_model_reads_with_its_own_asyn_and_stacks(r: Rig) -> None:
     with rec.driver as drv:
         st = drv.get_status()
     assert st.model_name == profile.model_name
-    (read,) = rec.with_code(2)
+    (read,) = rec.with_code(2)  # unit-0 numbering: found by the status read itself
     assert f"asyn={profile.read_asyn}&" in (read.url or "")
     assert read.headers["Referer"] == f"http://{r.host}:{r.port}/"  # with the port
     assert read.headers["Content-Type"] == "text/plain;charset=UTF-8"
     body = rec.bodies(2)[0]
-    assert str(profile.wifi(Band.GHZ_2_4)) in body and str(profile.wifi(Band.GHZ_5)) in body
-
-
-def test_the_wrong_profile_is_refused_not_guessed(runner: SimRunner) -> None:
-    """An MR30G driven with the AC12G's stacks: the device refuses, we say unsupported."""
-    with rig(MR30G, runner) as mr:
-        drv = mr.driver()
-        assert isinstance(drv, MercusysDriver)
-        drv.profile = PROFILES["mercusys-ac12g"]
-        with pytest.raises(Unsupported) as info, drv:
-            drv.get_status()
-        assert "00002" in str(info.value)
-        assert not mr.device.open_toolkit_session()
+    assert "33|1,0,0" in body and "33|2,0,0" in body
 
 
 # --- fixture folders (no sockets) ----------------------------------------------------------

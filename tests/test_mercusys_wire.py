@@ -10,11 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cpe.models import Band
-from drivers.mercusys.profiles import PROFILES
+from drivers.mercusys import guessed as g
+from drivers.mercusys.profiles import PROFILES, wifi_ref
 from drivers.mercusys.status import build_status
 from drivers.mercusys.wire import (
     Block,
     Challenge,
+    ChallengeLayout,
+    ChallengeVariantError,
     ClientState,
     ObjectRef,
     WireError,
@@ -132,6 +135,44 @@ def test_challenge_round_trip_and_repr() -> None:
     parsed = parse_challenge(render_challenge(ch))
     assert parsed == ch
     assert "N0nce" not in repr(parsed)
+    six = Challenge(ClientState.NORMAL, None, "N" * 32, "d" * 255, ChallengeLayout.CONSTANT)
+    assert parse_challenge(render_challenge(six)) == six
+
+
+def test_the_cve_2026_36609_layout_is_six_lines_without_a_counter() -> None:
+    """As the PoC shows it: 00007 / <n> / 00000 / nonce / alphabet / 00000."""
+    text = "00007\r\n4\r\n00000\r\n" + "n" * 32 + "\r\n" + "a" * 255 + "\r\n00000\r\n"
+    ch = parse_challenge(text)
+    assert (ch.layout, ch.state, ch.counter) == (ChallengeLayout.CONSTANT, ClientState.NORMAL, None)
+    assert (len(ch.nonce), len(ch.dictionary)) == (32, 255)
+
+
+_N, _D = "<1 chars>", "<1 chars>"
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        (
+            "00007\r\n4\r\n00000\r\nn\r\nd\r\n00001\r\n",
+            f"6 lines: 00007 / 4 / 00000 / {_N} / {_D} / 00001",
+        ),
+        (
+            "00007\r\n4\r\n00003\r\nn\r\nd\r\n00000\r\n",
+            f"6 lines: 00007 / 4 / 00003 / {_N} / {_D} / 00000",
+        ),
+        (
+            "00007\r\n4\r\n5\r\nsecret-nonce\r\nd\r\nx\r\ny\r\n",
+            f"7 lines: 00007 / 4 / 5 / <12 chars> / {_D} / {_D} / {_D}",
+        ),
+        ("00007\r\n4\r\n5\r\n", "3 lines: 00007 / 4 / 5"),
+        ("00007\r\nx\r\n5\r\nn\r\nd\r\n", f"5 lines: 00007 / {_D} / 5 / {_N} / {_D}"),
+    ],
+)
+def test_unknown_layouts_are_a_variant_error_with_their_shape(text: str, shape: str) -> None:
+    with pytest.raises(ChallengeVariantError) as info:
+        parse_challenge(text)
+    assert info.value.shape == shape and "secret-nonce" not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -140,6 +181,7 @@ def test_challenge_round_trip_and_repr() -> None:
         "00000\r\n4\r\n5\r\nn\r\nd\r\n",  # not 00007
         "00007\r\n4\r\n5\r\n",  # too short
         "00007\r\nx\r\n5\r\nn\r\nd\r\n",  # state not a number
+        "",  # nothing
         "00007\r\n4\r\n5\r\n\r\nd\r\n",  # empty nonce
     ],
 )
@@ -165,7 +207,8 @@ def test_status_fixtures(case: str) -> None:
     expected = json.loads((folder / "expected_result.json").read_text())
     profile = PROFILES[expected["model"]]
     reply = parse_reply((folder / "reply.txt").read_bytes().decode("utf-8"))
-    status = build_status(expected["model"], profile, reply.by_ref())
+    stack = next(s for s in g.WIFI_STACK_ORDER if wifi_ref(s, Band.GHZ_2_4) in reply.by_ref())
+    status = build_status(expected["model"], profile, reply.by_ref(), stack)
     dumped = status.model_dump(mode="json")
     assert {k: dumped[k] for k in expected} == expected
     # The Wi-Fi keys are read (for comparisons) but never dumped.

@@ -22,6 +22,9 @@ UNREACHABLE, BLOCKED, REDUCED, LATE, BUSY = "unreachable", "blocked", "reduced",
 WRONG_FIRST = "wrong_first_password"
 DUP_ONU = "duplicate_onu_rows"
 WEB_DOWN = "web_down"  # Zyxel: web UI does not answer, the ZySH CLI does
+#: A router on a DHCP WAN (a reset unit, from its firmware profile): IXC says PPPoE, so the
+#: audit shows a PPPoE drift without an authentication error; the fix switches it over.
+DHCP_WAN = "dhcp_wan"
 FAULTS = ("hang", "reset", "garbage", "slow", "reboot_mid_write")
 
 ONU_MODELS = {"zte-onu", "fiberhome-onu", "tplink-onu", "tplink-xz000-g3"}
@@ -143,6 +146,19 @@ def model_profiles(model: str) -> tuple[str, ...]:
     return tuple(getattr(family, "profiles", {}).get(model, ()))
 
 
+def profile_plants(model: str, profile: str | None) -> tuple[str, ...]:
+    """Plants a firmware profile implies (the family's `profile_plants`): a Mercusys unit
+    on a DHCP WAN cannot match an IXC contract that says PPPoE, so it audits as a PPPoE
+    drift, and the fix (set_pppoe) switches it over, carrying its DNS along."""
+    if profile is None:
+        return ()
+    try:
+        family = simulator_family(model)
+    except Exception:
+        return ()
+    return tuple(getattr(family, "profile_plants", {}).get(profile, ()))
+
+
 def _cpf(rng: random.Random) -> str:
     d = [rng.randrange(10) for _ in range(11)]
     return f"{d[0]}{d[1]}{d[2]}.{d[3]}{d[4]}{d[5]}.{d[6]}{d[7]}{d[8]}-{d[9]}{d[10]}"
@@ -223,9 +239,15 @@ def make_plan(
                     rx = round(rng.uniform(-28.5, -25.6), 1)
         ssid_base = f"{first.capitalize()}{last.capitalize()}"
         nth = per_model.get(model, 0)
-        per_model[model] = nth + 1
+        # An unreachable unit never shows its firmware: it takes the default profile and
+        # leaves the variants to units an audit can read.
+        if UNREACHABLE in plants:
+            nth = 0
+        else:
+            per_model[model] = nth + 1
         choices = profiles.get(model) or model_profiles(model)
         profile = choices[nth % len(choices)] if choices else None
+        plants += [p for p in profile_plants(model, profile) if p not in plants]
         plans.append(
             DevicePlan(
                 index=i,
@@ -283,7 +305,7 @@ def expected_verdict(plan: DevicePlan) -> str:
         return "unreachable"
     if BUSY in p:
         return "busy"
-    if p & {DNS, SSID, WIFI_KEY, PPPOE, OPTICAL}:
+    if p & {DNS, SSID, WIFI_KEY, PPPOE, OPTICAL, DHCP_WAN}:
         return "drift"
     return "ok"
 
@@ -294,4 +316,5 @@ def expected_drifts(plan: DevicePlan) -> list[str]:
     if expected_verdict(plan) not in ("ok", "drift"):
         return []
     order = (PPPOE, DNS, SSID, WIFI_KEY, OPTICAL)
-    return [d for d in order if d in plan.planted]
+    planted = set(plan.planted) | ({PPPOE} if DHCP_WAN in plan.planted else set())
+    return [d for d in order if d in planted]

@@ -1,9 +1,9 @@
 """The simulated firmware's side of the login: challenge material and token check.
 
-Nonce: static per boot and per source IP, as S4 (CVE-2026-36609) observed on the AC12G v1,
-so tokens do not rotate within a boot. It is derived, not stored: a keyed hash of the
-device's seed, its boot time and the client's address, so 10,000 devices cost nothing
-until someone logs in.
+Nonce: 32 characters, static per boot and per source IP, as S4 (CVE-2026-36609) observed
+on the AC12G v1, so tokens do not rotate within a boot. It is derived, not stored: a keyed
+hash of the device's seed, its boot time and the client's address, so 10,000 devices cost
+nothing until someone logs in.
 
 Dictionary (line [4]): its real content is not published. The simulator serves a variant
 of the fixed table with URL-special characters mixed in, on purpose: a client must use
@@ -19,7 +19,8 @@ import string
 
 from drivers.mercusys import guessed as g
 from drivers.mercusys.encoding import DICTIONARY, login_token
-from drivers.mercusys.wire import Challenge, ClientState
+from drivers.mercusys.sim_objects import device_profile
+from drivers.mercusys.wire import Challenge, ChallengeLayout, ClientState
 from drivers.sim import LoginCheck, SimDevice
 
 __all__ = ["challenge_dictionary", "challenge_for", "check_token", "nonce_for"]
@@ -58,9 +59,15 @@ def _forget_expired_lock(device: SimDevice) -> None:
 
 
 def challenge_for(device: SimDevice, client_ip: str, state: ClientState) -> Challenge:
+    """The 401 in the layout of the unit's firmware profile: five lines with a counter, or
+    six lines whose line [2] never moves (the lock still happens, unseen)."""
     _forget_expired_lock(device)
-    counter = device.attempts_left() if g.COUNTER_IS_ATTEMPTS_LEFT else device.failures
-    return Challenge(state, counter, nonce_for(device, client_ip), challenge_dictionary())
+    layout = device_profile(device).challenge
+    counter: int | None = None
+    if layout is ChallengeLayout.COUNTER:
+        counter = device.attempts_left() if g.COUNTER_IS_ATTEMPTS_LEFT else device.failures
+    nonce = nonce_for(device, client_ip)
+    return Challenge(state, counter, nonce, challenge_dictionary(), layout)
 
 
 def idle_state(device: SimDevice, client_ip: str, had_token: bool) -> ClientState:

@@ -1,9 +1,13 @@
 """Simulated Mercusys AC12G v1 / MR30G v1 web UI: the classic `/?code=N&asyn=M` protocol.
 
 A thin HTTP front end over `SimDevice`: everything a third-party client of the real unit
-sends (mercusys-cli, the public PoCs) gets the answer the note describes. Rules come from
-SimDevice (one admin session, lockout, WAN restart); protocol state is derived per
-request (see `sim_auth`) or kept in `device.extra`.
+sends (mercusys-cli, the public PoCs, tplinkrouterc6u's plain-text reads) gets the answer
+the evidence describes. Rules come from SimDevice (one admin session, lockout, WAN
+restart); protocol state is derived per request (see `sim_auth`) or kept in `device.extra`.
+
+Each unit plays one firmware profile (profiles.py `FIRMWARE_PROFILES`, name in
+`device.extra["profile"]`): challenge layout, Wi-Fi numbering, ids open without login,
+and the WAN it starts on.
 
 Errors answer HTTP 200 with a non-zero 5-digit code; only "not authenticated" (00007)
 answers 401 with the challenge lines.
@@ -20,9 +24,15 @@ from aiohttp import web
 
 from cpe.models import Band
 from drivers.mercusys import guessed as g
-from drivers.mercusys.profiles import PROFILES, ModelProfile
+from drivers.mercusys.encoding import DICTIONARY, ORG_AUTH_KEY
+from drivers.mercusys.profiles import (
+    MODEL_FIRMWARE,
+    FirmwareProfile,
+    WanStart,
+    firmware_profile,
+)
 from drivers.mercusys.sim_auth import challenge_for, check_token, expected_token, idle_state
-from drivers.mercusys.sim_objects import apply_block, check_block, render_object
+from drivers.mercusys.sim_objects import apply_block, check_block, device_profile, render_object
 from drivers.mercusys.wire import (
     OK,
     ClientState,
@@ -35,18 +45,43 @@ from drivers.mercusys.wire import (
 )
 from drivers.sim import Fault, FleetServer, LoginCheck, SimDevice, WifiState, client_ip, make_app
 
-__all__ = ["MercusysFamily"]
+__all__ = ["MercusysFamily", "use_profile"]
 
 _TEXT = "text/plain"
 _LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{model}</title>"
-    "<script src=\"/lib/Quary.js\"></script></head><body><div id=\"login\"></div></body></html>"
+    f"<script src=\"{g.LOGIN_SCRIPT}\"></script></head><body><div id=\"login\"></div>"
+    "</body></html>"
+)
+#: The login crypto the page loads (S4: served without login). Our own rendering of the
+#: algorithm in encoding.py, so a browser-like client finds what it expects.
+_LOGIN_SCRIPT_JS = (
+    "function securityEncode(a,b,d){var o=\"\",n=Math.max(a.length,b.length),l=d.length;"
+    "for(var i=0;i<n;i++){var x=i<a.length?a.charCodeAt(i):187,"
+    "y=i<b.length?b.charCodeAt(i):187;o+=d.charAt((x^y)%l)}return o}\n"
+    "function orgAuthPwd(p){return securityEncode(p,\"" + ORG_AUTH_KEY + "\",\""
+    + DICTIONARY + "\")}\n"
 )
 _ALNUM = string.ascii_letters + string.digits
 
 
 def _result(code: int) -> web.Response:
     return web.Response(text=render_reply(code), content_type=_TEXT)
+
+
+def use_profile(device: SimDevice, name: str | None) -> FirmwareProfile:
+    """Give a unit a firmware profile (None: its model's default): identity, WAN start and
+    the protocol variant all follow it."""
+    profile = firmware_profile(device.model, name)
+    device.extra["profile"] = profile.name
+    rel = int(device.extra.get("seed", 0)) % 90000 + 10000
+    device.firmware = profile.firmware.format(rel=rel)
+    device.hardware = profile.hardware
+    device.model_name = profile.model_name
+    device.wan_type = str(profile.wan)
+    if profile.wan is WanStart.DHCP:
+        device.wan_gateway = "100.64.0.1"
+    return profile
 
 
 def _query(request: web.Request) -> dict[str, str]:
@@ -61,24 +96,27 @@ def _query(request: web.Request) -> dict[str, str]:
 
 class MercusysFamily:
     name = "mercusys"
-    #: Firmware profiles per model (the first is the default); none modelled yet.
-    profiles: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - read-only table
+    #: Firmware profiles per model (the first is the default).
+    profiles: dict[str, tuple[str, ...]] = MODEL_FIRMWARE
+    #: Lab plants a profile implies: a DHCP-WAN unit cannot match an IXC contract that
+    #: says PPPoE, so its audit shows the PPPoE drift (cpe/lab/plan.py reads this).
+    profile_plants: dict[str, tuple[str, ...]] = {  # noqa: RUF012 - read-only table
+        "ac12g-v1-210128-dhcp-wan": ("dhcp_wan",),
+    }
 
     # -- devices ------------------------------------------------------------------------------
 
     def new_device(
         self, model: str, rng: random.Random, profile: str | None = None
     ) -> SimDevice:
-        model_profile = PROFILES.get(model)
-        if model_profile is None:
+        if model not in MODEL_FIRMWARE:
             raise ValueError(f"not a Mercusys model: {model!r}")
         mac = "50:D4:F7:" + ":".join(f"{rng.randrange(256):02X}" for _ in range(3))
         tag = mac.replace(":", "")[-4:]
         dev = SimDevice(
             model=model,
-            model_name=model_profile.model_name,
-            firmware=model_profile.firmware.format(rel=rng.randrange(10000, 99999)),
-            hardware=model_profile.hardware,
+            model_name="",
+            firmware="",
             # A random default; the lab (or a test) plants the vault's password.
             admin_password="".join(rng.choices(_ALNUM, k=12)),
             mac=mac,
@@ -89,7 +127,8 @@ class MercusysFamily:
             },
             extra={"seed": rng.getrandbits(64)},
         )
-        dev.knobs.lock_threshold = model_profile.lock_threshold
+        use_profile(dev, profile)
+        dev.knobs.lock_threshold = g.LOCK_THRESHOLD
         dev.knobs.lock_seconds = g.LOCK_SECONDS
         dev.knobs.session_idle_s = g.SESSION_IDLE_S
         return dev
@@ -110,9 +149,14 @@ class MercusysFamily:
 
         async def api(request: web.Request) -> web.StreamResponse:
             device = fleet.device(request)
-            return await _Exchange(request, device, PROFILES[device.model]).answer()
+            return await _Exchange(request, device, device_profile(device)).answer()
+
+        async def script(request: web.Request) -> web.Response:
+            fleet.device(request)
+            return web.Response(text=_LOGIN_SCRIPT_JS, content_type="application/javascript")
 
         app.router.add_get("/", page)
+        app.router.add_get(g.LOGIN_SCRIPT, script)
         app.router.add_post("/", api)
         return app
 
@@ -120,7 +164,9 @@ class MercusysFamily:
 class _Exchange:
     """One request to `/?code=N&asyn=M[&id=token]`."""
 
-    def __init__(self, request: web.Request, device: SimDevice, profile: ModelProfile) -> None:
+    def __init__(
+        self, request: web.Request, device: SimDevice, profile: FirmwareProfile
+    ) -> None:
         self.request = request
         self.device = device
         self.profile = profile
@@ -187,7 +233,7 @@ class _Exchange:
     # -- reads and writes -----------------------------------------------------------------------
 
     def _open_read(self, body: str) -> bool:
-        """The MR30G answers some ids without a token (S5 PoC)."""
+        """The open-read MR30G answers some ids without a token (S5 PoC)."""
         if not self.profile.open_read_ids:
             return False
         try:

@@ -11,10 +11,10 @@ from pydantic import SecretStr
 
 from cpe.models import Band, DeviceStatus, WanError, WanStatus, WifiNetwork
 from drivers.mercusys import guessed as g
-from drivers.mercusys.profiles import ModelProfile
+from drivers.mercusys.profiles import ModelProfile, wifi_ref
 from drivers.mercusys.wire import Block, ObjectRef, WireError, is_number
 
-__all__ = ["build_status", "dns_servers", "wan_error"]
+__all__ = ["build_status", "dns_servers", "link_type", "wan_error"]
 
 ConnectionType = Literal["pppoe", "dhcp", "static", "bridge", "unknown"]
 
@@ -40,15 +40,15 @@ class _StatusRefs(NamedTuple):
 
 
 @lru_cache(maxsize=16)
-def _status_refs(profile: ModelProfile) -> _StatusRefs:
-    """The references build_status looks up: the same for every device of a model (the
-    profile is frozen), so built once instead of six dataclasses and two formats a call."""
+def _status_refs(profile: ModelProfile, wifi_stack: str) -> _StatusRefs:
+    """The references build_status looks up: the same for every device of a model and
+    numbering (both frozen), so built once instead of six dataclasses a call."""
     return _StatusRefs(
         device=profile.single(g.DATA_DEVICE),
         link=profile.single(g.DATA_LINK),
         link_status=profile.single(g.DATA_LINK_STATUS),
         pppoe=profile.single(g.DATA_PPPOE),
-        wifi=tuple((band, profile.wifi(band)) for band in g.BAND_INDEX),
+        wifi=tuple((band, wifi_ref(wifi_stack, band)) for band in g.BAND_INDEX),
     )
 
 
@@ -76,14 +76,18 @@ def _int(block: Block, key: str) -> int:
     return int(value)
 
 
-def _dns(link_status: Block, pppoe: Block) -> tuple[IPv4Address, ...]:
+def _dns(link_status: Block, configured: Block | None) -> tuple[IPv4Address, ...]:
     """The DNS in use; while the WAN is down the link shows none, so fall back to the
-    manual DNS configured on the PPPoE connection (else an audit of a device whose PPPoE
+    manual DNS configured for the current link type (else an audit of a device whose PPPoE
     login is refused would also report a DNS drift that is not there)."""
     live = dns_servers(link_status)
-    if live or pppoe.get(g.MANUAL_DNS_KEY) != g.MANUAL_DNS_ON:
+    if live or configured is None:
         return live
-    return dns_servers(pppoe)
+    manual = configured.get(g.MANUAL_DNS_KEY)
+    # A static WAN's object has no manualDns: its rows are always the DNS.
+    if manual is not None and manual != g.MANUAL_DNS_ON:
+        return live
+    return dns_servers(configured)
 
 
 def dns_servers(block: Block) -> tuple[IPv4Address, ...]:
@@ -121,22 +125,32 @@ def _wifi(block: Block, band: Band) -> WifiNetwork:
     )
 
 
+def link_type(link: Block) -> int | None:
+    """id 22's linkType as a number (None when it is not one)."""
+    value = link.require("linkType")
+    return int(value) if is_number(value) else None
+
+
 def build_status(
-    model: str, profile: ModelProfile, blocks: Mapping[ObjectRef, Block]
+    model: str, profile: ModelProfile, blocks: Mapping[ObjectRef, Block], wifi_stack: str
 ) -> DeviceStatus:
-    refs = _status_refs(profile)
+    refs = _status_refs(profile, wifi_stack)
     device = _block(blocks, refs.device)
     link = _block(blocks, refs.link)
     link_status = _block(blocks, refs.link_status)
-    pppoe = _block(blocks, refs.pppoe)
 
     connection = _CONNECTION.get(link.require("linkType"), "unknown")
+    # The current link type's own object: PPPoE user, and the DNS configured for it.
+    kind = link_type(link)
+    dns_id = g.DNS_OBJECT_BY_LINK_TYPE.get(kind) if kind is not None else None
+    configured = blocks.get(profile.single(dns_id)) if dns_id is not None else None
+    pppoe = _block(blocks, refs.pppoe) if connection == "pppoe" else None
     status, code = _int(link_status, "status"), _int(link_status, "code")
     error = wan_error(status, code)
     wan = WanStatus(
         up=status == g.LINK_UP,
         ip=_ip(link_status.get("ip"), f"{link_status.ref} ip"),
-        pppoe_username=pppoe.require(g.PPPOE_USER_KEY) if connection == "pppoe" else None,
+        pppoe_username=pppoe.require(g.PPPOE_USER_KEY) if pppoe is not None else None,
         connection_type=connection,
         error=error,
         error_detail=None if error is None else f"LINK_STATUS status={status} code={code}",
@@ -149,6 +163,6 @@ def build_status(
         model_name=device.get("modelName"),
         uptime_s=_int(link_status, "upTime") // g.UPTIME_DIVISOR,
         wan=wan,
-        dns=_dns(link_status, pppoe),
+        dns=_dns(link_status, configured),
         wifi=wifi,
     )

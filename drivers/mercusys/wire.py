@@ -8,7 +8,8 @@ Requests and answers are plain text, lines separated by CRLF:
                    ip 100.64.0.2                     (key value)
                    dns 0 1.1.1.1                     (key index value: a table row)
     write request  id 26|1,0,0 / name x / ...        (the same blocks, no result line)
-    401 challenge  00007 / client state / counter / nonce / dictionary
+    401 challenge  00007 / client state / counter / nonce / dictionary  (five lines), or
+                   00007 / client state / 00000 / nonce / dictionary / 00000  (six)
 
 Both the driver and the simulator use this module. `WireError` messages name line numbers
 and never echo content, since values may be passwords or Wi-Fi keys.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from urllib.parse import unquote
 
 from drivers.mercusys import guessed as g
@@ -31,12 +32,15 @@ __all__ = [
     "OK",
     "Block",
     "Challenge",
+    "ChallengeLayout",
+    "ChallengeVariantError",
     "ClientState",
     "Key",
     "ObjectRef",
     "Reply",
     "RequestCode",
     "WireError",
+    "challenge_shape",
     "describe_code",
     "parse_blocks",
     "parse_challenge",
@@ -273,43 +277,99 @@ def render_reply(code: int, blocks: Iterable[Block] = ()) -> str:
 # --- the 401 challenge -----------------------------------------------------------------------
 
 
+class ChallengeLayout(StrEnum):
+    """The two 401 layouts public evidence shows (guessed.py, "login challenge")."""
+
+    #: `00007 / state / counter / nonce / dictionary` (the five lines S3 reads).
+    COUNTER = "five-line"
+    #: `00007 / state / 00000 / nonce / dictionary / 00000` (AC12G v1, S4 PoC): no counter.
+    CONSTANT = "six-line"
+
+
+class ChallengeVariantError(WireError):
+    """A 401 login challenge in a layout no profile knows. `shape` describes it (line
+    count, which lines are numbers, lengths) without quoting any content."""
+
+    def __init__(self, shape: str) -> None:
+        super().__init__(f"unknown login challenge layout: {shape}")
+        self.shape = shape
+
+
 @dataclass(frozen=True)
 class Challenge:
-    """A 401 answer: EUNAUTH, client state, failure counter, nonce, dictionary."""
+    """A 401 answer: EUNAUTH, client state, failure counter (None when the layout shows
+    none), nonce, dictionary."""
 
     state: ClientState | int
-    counter: int
+    counter: int | None
     nonce: str
     dictionary: str
+    layout: ChallengeLayout = ChallengeLayout.COUNTER
 
     def __repr__(self) -> str:
-        return f"Challenge(state={self.state!r}, counter={self.counter})"
+        return f"Challenge({self.layout}, state={self.state!r}, counter={self.counter})"
+
+
+def challenge_shape(lines: list[str]) -> str:
+    """How a challenge looks, for an error message: never its content."""
+    parts = []
+    for line in lines:
+        text = line.strip()
+        if is_number(text) and len(text) <= 5:
+            parts.append(text)
+        else:
+            parts.append(f"<{len(line)} chars>")
+    return f"{len(lines)} lines: " + " / ".join(parts)
+
+
+def _challenge_lines(text: str) -> list[str]:
+    lines = _lines(text)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def parse_challenge(text: str) -> Challenge:
-    lines = _lines(text)
-    if len(lines) < 5 or not _CODE.match(lines[0].strip()) or int(lines[0]) != EUNAUTH:
+    lines = _challenge_lines(text)
+    if not lines or not _CODE.match(lines[0].strip()) or int(lines[0]) != EUNAUTH:
         raise WireError("not a login challenge (00007 and four lines)")
-    state_s, counter_s = lines[1].strip(), lines[2].strip()
+    if len(lines) == 6 and lines[5].strip() == g.SIX_LINE_CONSTANT:
+        layout = ChallengeLayout.CONSTANT
+    elif len(lines) == 5:
+        layout = ChallengeLayout.COUNTER
+    else:
+        raise ChallengeVariantError(challenge_shape(lines))
+    state_s = lines[g.CHALLENGE_STATE_LINE].strip()
+    counter_s = lines[g.CHALLENGE_COUNTER_LINE].strip()
     # Nonce and dictionary are taken verbatim: any character may be significant.
-    nonce, dictionary = lines[3], lines[4]
+    nonce, dictionary = lines[g.CHALLENGE_NONCE_LINE], lines[g.CHALLENGE_DICTIONARY_LINE]
     if not is_number(state_s) or not is_number(counter_s):
-        raise WireError("challenge lines 2-3 are not numbers")
+        raise ChallengeVariantError(challenge_shape(lines))
+    if layout is ChallengeLayout.CONSTANT and counter_s != g.SIX_LINE_CONSTANT:
+        raise ChallengeVariantError(challenge_shape(lines))
     if not nonce or not dictionary:
         raise WireError("challenge has an empty nonce or dictionary")
     raw_state = int(state_s)
     state: ClientState | int = (
         ClientState(raw_state) if raw_state in ClientState._value2member_map_ else raw_state
     )
-    return Challenge(state, int(counter_s), nonce, dictionary)
+    counter = int(counter_s) if layout is ChallengeLayout.COUNTER else None
+    return Challenge(state, counter, nonce, dictionary, layout)
 
 
 def render_challenge(challenge: Challenge) -> str:
-    lines = (
+    counter = (
+        g.SIX_LINE_CONSTANT
+        if challenge.layout is ChallengeLayout.CONSTANT or challenge.counter is None
+        else str(challenge.counter)
+    )
+    lines = [
         f"{EUNAUTH:05d}",
         str(int(challenge.state)),
-        str(challenge.counter),
+        counter,
         challenge.nonce,
         challenge.dictionary,
-    )
+    ]
+    if challenge.layout is ChallengeLayout.CONSTANT:
+        lines.append(g.SIX_LINE_CONSTANT)
     return "".join(line + "\r\n" for line in lines)

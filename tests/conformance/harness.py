@@ -46,11 +46,18 @@ class Harness:
     #: Set when the device never shows its failure counter (Fiberhome): the lockout test
     #: then keeps this documented threshold, since no driver can discover a lower one.
     hidden_lock_threshold: int | None = None
+    #: Firmware profile the simulator plays (family `profiles`; None: the model's default).
+    profile: str | None = None
+    #: False when the standard device's WAN is not PPPoE (a reset router on DHCP): it shows
+    #: no PPPoE user until set_pppoe switches it over.
+    pppoe_wan: bool = True
 
 
 def standard_device(h: Harness) -> SimDevice:
     family = simulator_family(h.model)
-    dev: SimDevice = family.new_device(h.model, random.Random(7))  # type: ignore[attr-defined]
+    dev: SimDevice = family.new_device(  # type: ignore[attr-defined]
+        h.model, random.Random(7), profile=h.profile
+    )
     dev.label = f"conf-{h.id}"
     dev.admin_password = ADMIN_PASSWORD
     dev.pppoe_user, dev.pppoe_password = RADIUS_USER, RADIUS_PASSWORD

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from cpe.models import Credential, Target, Timeouts
 from drivers.mercusys.driver import MercusysDriver
 from drivers.mercusys.encoding import login_token
-from drivers.mercusys.profiles import PROFILES
+from drivers.mercusys.profiles import PROFILES, firmware_profile
 from drivers.mercusys.sim_objects import render_object
 from drivers.mercusys.simulator import MercusysFamily
 from drivers.mercusys.status import build_status
@@ -51,6 +51,7 @@ from tests.fuzz.support import (
 
 MODEL = "mercusys-ac12g"
 PROFILE = PROFILES[MODEL]
+FIRMWARE = firmware_profile(MODEL, "ac12g-v1-200909")  # the numbering of the fixture reply
 PASSWORD = "merc-admin-Pw1"
 TEXT = {"Content-Type": "text/plain"}
 FIXTURE = (
@@ -63,7 +64,7 @@ CHALLENGE = render_challenge(Challenge(ClientState.NORMAL, 5, "noncE123abc456x",
 
 class Mercusys:
     def __init__(self) -> None:
-        self.dev = MercusysFamily().new_device(MODEL, random.Random(7))
+        self.dev = MercusysFamily().new_device(MODEL, random.Random(7), FIRMWARE.name)
 
     def route(self, request: requests.PreparedRequest) -> tuple[str, Answer]:
         query = {k: v[0] for k, v in parse_qs(urlsplit(request.url or "").query).items()}
@@ -75,7 +76,7 @@ class Mercusys:
                 return "challenge", Answer(401, CHALLENGE, TEXT)
             return "login", Answer(200, render_reply(OK), TEXT)
         if code == RequestCode.READ:
-            blocks = [render_object(self.dev, PROFILE, ref) for ref in parse_read_request(body)]
+            blocks = [render_object(self.dev, FIRMWARE, ref) for ref in parse_read_request(body)]
             return "read", Answer(200, render_reply(OK, [x for x in blocks if x]), TEXT)
         if code == RequestCode.WRITE:
             return "write", Answer(200, render_reply(OK), TEXT)
@@ -142,7 +143,7 @@ def test_parse_reply_and_status(text: str | bytes) -> None:
 
     def read() -> None:
         reply = parse_reply(text)
-        build_status(MODEL, PROFILE, reply.by_ref())
+        build_status(MODEL, PROFILE, reply.by_ref(), FIRMWARE.wifi_stack)
 
     only_contract_errors("mercusys.wire.parse_reply+status", read, (WireError,))
 
