@@ -55,12 +55,31 @@ WAN_NAME_FIELD = "name"
 WAN_IP_FIELD = "connIPv4Address"
 WAN_GATEWAY_FIELD = "connIPv4Gateway"
 WAN_DNS_FIELD = "connIPv4DnsServer"
+WAN_MAC_FIELD = "MACAddr"
+WAN_MASK_FIELD = "connIPv4SubnetMask"
 WIFI_OID = "DEV2_ADT_WIFI_COMMON"
 WIFI_STACKS: dict[Band, str] = {Band.GHZ_2_4: "1,0,0,0,0,0", Band.GHZ_5: "2,0,0,0,0,0"}
 WIFI_ENABLE_FIELD = "primaryEnable"
+#: The guest network's switch on the same instance (S1 `set_wifi` writes it with `so`).
+WIFI_GUEST_ENABLE_FIELD = "guestEnable"
 #: [I S11] rather than [C], but every Wi-Fi client of the dialect reads it.
 WIFI_SSID_FIELD = "primarySSID"
 REBOOT_OID = "ACT_REBOOT"
+
+# Read by S1 `get_status` / `get_ipv4_status` / `get_ipv4_dhcp_leases` at every poll: a
+# device (or simulator) that refuses them breaks every public EX client.
+LAN_OID = "DEV2_ADT_LAN"
+LAN_FIELDS = ("MACAddress", "IPAddress", "IPSubnetMask", "DHCPv4Enable")
+HOST_OID = "DEV2_HOST_ENTRY"
+HOST_FIELDS = (
+    "active", "X_TP_LanConnType", "physAddress", "IPAddress", "hostName", "leaseTimeRemaining",
+)
+#: `X_TP_LanConnType` codes (S1 `CLIENT_TYPES`): wired, then host/guest per band.
+HOST_WIRED, HOST_24, HOST_GUEST_24, HOST_5, HOST_GUEST_5 = 0, 1, 2, 3, 4
+MEM_OID = "DEV2_MEM_STATUS"
+MEM_FIELDS = ("total", "free")
+PROC_OID = "DEV2_PROC_STATUS"
+PROC_FIELDS = ("CPUUsage",)
 
 # --- JavaScript answers ------------------------------------------------------------------------
 
