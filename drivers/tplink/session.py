@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn, cast
 
 import requests
 from pydantic import SecretStr
@@ -38,7 +38,7 @@ from cpe.errors import (
 )
 from cpe.models import Credential, Target, Timeouts
 from drivers.base import Driver, LoginAttempt, LoginResult
-from drivers.http import HttpChannel
+from drivers.http import HttpChannel, make_session
 from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
 from drivers.tplink.crypto import (
@@ -49,6 +49,7 @@ from drivers.tplink.crypto import (
     SessionCipher,
     md5_hex,
 )
+from drivers.tplink.transport import LeanSession
 
 __all__ = ["PROFILES", "ActRefused", "ExWebDriver", "KeyAnswer", "parse_key_answer"]
 
@@ -137,7 +138,9 @@ class ExWebDriver(Driver):
         session: Any = None,
     ) -> None:
         super().__init__(target, credential, timeouts=timeouts, session=session)
-        self._http = HttpChannel(target, self.timeouts, session)
+        # Same requests on the wire, a quarter less client CPU (transport.py says why).
+        lean = LeanSession(session if session is not None else make_session())
+        self._http = HttpChannel(target, self.timeouts, cast(requests.Session, lean))
         self._link: _Link | None = None
         #: The candidate that worked, for the one re-login after a session expiry.
         self._password: SecretStr | None = None
