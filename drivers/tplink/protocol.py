@@ -1,6 +1,7 @@
 """Wire format of the TP-Link EX/"gdprJson" web protocol (protocol note §3 and §4), shared
-by the driver and the simulator. Only confirmed ([C]) names live here; guessed ones are
-in `guessed.py`.
+by the driver and the simulator. Names the public EX client S1 (AlexandrErohin/
+TP-Link-Archer-C6U, tplinkrouterc6u/client/ex.py and mr.py) itself sends or reads live
+here ([C] in the note); everything else, with its graded evidence, is in `guessed.py`.
 
     POST /cgi/getGDPRParm   -> var ee="..";\\nvar nn="..";\\nvar seq="..";\\n$.ret=0;
     POST /cgi_gdpr?9        body "sign=<hex>\\r\\ndata=<base64>\\r\\n" (+ "tag=<b64>\\r\\n" on GCM)

@@ -6,11 +6,13 @@ learned by trying, the way the public clients do, but without spending a passwor
 attempt: the device cannot read a login sent in the wrong profile, so it never reaches
 the password check, and its answer does not decrypt with our key (OAEP firmware closes
 the connection instead). Only an answer that decrypts (or a plain 71233 with its counter)
-is taken as the device's verdict on the password. After a first miss the login page's
-`/js/tpEncrypt.js` says whether the firmware signs with OAEP, so at most two logins are
-sent per device. The order is fixed (`guessed.PROFILE_TRIAL_ORDER`, or a model pinned in
-`guessed.PROFILE_BY_MODEL`), never learned from other devices, so a run is reproducible
-and a recorded capture replays request for request. A device no profile understands gets
+is taken as the device's verdict on the password. The way the first miss looked (a
+dropped connection: the firmware could not open a raw-RSA sign; a plain refusal: it opened
+the sign but not the body; else what the login page's `/js/tpEncrypt.js` calls) picks the
+next profile, so every known firmware is logged into with at most two logins. The order
+is fixed (`guessed.PROFILE_TRIAL_ORDER`, or a model pinned in `guessed.PROFILE_BY_MODEL`),
+never learned from other devices, so a run is reproducible and a recorded capture replays
+request for request. A device no profile understands gets
 `Unsupported` with its fingerprint (key size, scripts, what each try answered).
 """
 
@@ -108,6 +110,10 @@ class _Link:
     token: str | None = field(default=None, repr=False)
 
 
+_DROPPED = "connection closed"
+_PLAIN_REFUSAL = "plain $.ret="
+
+
 @dataclass(frozen=True)
 class _Miss:
     """A login the device could not read in this profile (no attempt spent)."""
@@ -159,8 +165,9 @@ class ExWebDriver(Driver):
         op = "login"
         user = username or self.default_username
         secret = password.get_secret_value()
+        misses: list[_Miss] = []
         tries: list[str] = []
-        for profile in self._candidates(op):
+        for profile in self._candidates(op, misses):
             answer = self._key_exchange(op)
             link = _Link(
                 answer.key, answer.seq, profile, self._draw_cipher(profile.aes),
@@ -168,6 +175,7 @@ class ExWebDriver(Driver):
             )
             outcome = self._login_once(link, user, secret, op)
             if isinstance(outcome, _Miss):
+                misses.append(outcome)
                 tries.append(f"{profile.name}: {outcome.reason}")
                 log.info("%s: login in profile %s not understood (%s); no attempt spent",
                          self.target.name, profile.name, outcome.reason)
@@ -176,13 +184,16 @@ class ExWebDriver(Driver):
             if outcome.result is LoginResult.OK:
                 self._link, self._password = link, password
             return outcome
+        self._oaep_hint(op)  # complete the fingerprint: what the login page's script says
         raise self._unsupported(op, tries)
 
-    def _candidates(self, op: str) -> Iterator[CipherProfile]:
-        """Profiles to try, most likely first; after the first miss, the login page's
-        crypto script says whether the firmware signs with OAEP. A known profile (a
-        re-login, the next candidate password) or a pinned model is tried alone: if the
-        device disagrees, its firmware changed and a person should look."""
+    def _candidates(self, op: str, misses: list[_Miss]) -> Iterator[CipherProfile]:
+        """Profiles to try, most likely first. After the first miss, how the device
+        refused says which sign it reads: a dropped connection means it could not open a
+        raw-RSA sign (OAEP firmware, HA #393), a plain refusal means it opened the sign
+        but not the AES body; otherwise the login page's crypto script decides. A known
+        profile (a re-login, the next candidate password) or a pinned model is tried
+        alone: if the device disagrees, its firmware changed and a person should look."""
         known = self.profile or PROFILES.get(g.PROFILE_BY_MODEL.get(self.target.model, ""))
         if known is not None:
             yield known
@@ -190,22 +201,32 @@ class ExWebDriver(Driver):
         order = list(g.PROFILE_TRIAL_ORDER)
         if not g.CIPHER_TRIAL_IS_FREE:
             # Every try might cost an attempt: one try, chosen with the script's help.
-            self._sort_by_script(order, op)
+            self._put_first(order, self._oaep_hint(op))
             yield order[0]
             return
-        yield order.pop(0)
-        self._sort_by_script(order, op)
+        first = order.pop(0)
+        yield first
+        self._put_first(order, self._oaep_after(first, misses[-1], op))
         yield from order
 
-    def _sort_by_script(self, order: list[CipherProfile], op: str) -> None:
-        oaep = self._oaep_hint(op)
-        self.variant["rsa_from_script"] = {True: "oaep", False: "raw", None: "unknown"}[oaep]
+    def _oaep_after(self, tried: CipherProfile, miss: _Miss, op: str) -> bool | None:
+        if miss.reason == _DROPPED and tried.rsa == "raw" and g.BAD_SIGN_CLOSES_CONNECTION:
+            return True
+        if miss.reason.startswith(_PLAIN_REFUSAL):
+            return tried.rsa == "oaep"
+        return self._oaep_hint(op)
+
+    @staticmethod
+    def _put_first(order: list[CipherProfile], oaep: bool | None) -> None:
         if oaep is not None:
-            # What the script says first, the rest after (a script can mislead).
+            # The likelier sign first, the rest after (the hint can mislead).
             order.sort(key=lambda prof: (prof.rsa == "oaep") != oaep)
 
     def _oaep_hint(self, op: str) -> bool | None:
         """True/False when /js/tpEncrypt.js shows its RSA call, None when it cannot say."""
+        if "rsa_from_script" in self.variant:
+            return {"oaep": True, "raw": False}.get(self.variant["rsa_from_script"])
+        self.variant["rsa_from_script"] = "unknown"
         try:
             resp = self._http.request(
                 "GET", g.TPENCRYPT_JS_PATH, operation=op, headers=self._headers()
@@ -217,8 +238,12 @@ class ExWebDriver(Driver):
         if resp.status_code != 200:
             return None
         if g.OAEP_JS_MARKER in resp.text:
+            self.variant["rsa_from_script"] = "oaep"
             return True
-        return False if g.RAW_JS_MARKER in resp.text else None
+        if g.RAW_JS_MARKER in resp.text:
+            self.variant["rsa_from_script"] = "raw"
+            return False
+        return None
 
     def _learn(self, profile: CipherProfile) -> None:
         self.profile = profile
@@ -238,7 +263,7 @@ class ExWebDriver(Driver):
             raise
         except DeviceUnreachable:
             # The key exchange just answered: the firmware dropped a sign it cannot open.
-            return _Miss("connection closed")
+            return _Miss(_DROPPED)
         if resp.status_code != 200:
             return _Miss(f"HTTP {resp.status_code}")
         text = resp.text.strip()
@@ -250,7 +275,7 @@ class ExWebDriver(Driver):
             code = p.ret_code(text)
             if code == p.RET_WRONG_PASSWORD and "currAuthTimes" in text:
                 return self._wrong_password(text)  # a plain verdict still counted one
-            return _Miss(f"plain $.ret={code}" if code is not None else "does not decrypt")
+            return _Miss(f"{_PLAIN_REFUSAL}{code}" if code is not None else "does not decrypt")
         return self._login_verdict(link, resp, opened, op)
 
     def _login_verdict(
