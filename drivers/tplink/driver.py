@@ -30,7 +30,8 @@ from drivers.tplink import guessed as g
 from drivers.tplink import parse
 from drivers.tplink import protocol as p
 from drivers.tplink.crypto import CipherMode, SessionCipher, new_session_cipher
-from drivers.tplink.session import ActRefused, ExWebDriver
+from drivers.tplink.link import ActRefused
+from drivers.tplink.session import ExWebDriver
 
 __all__ = ["BRIDGE_PT", "TplinkBridgeDriver", "TplinkOnuDriver"]
 

@@ -22,7 +22,7 @@ from drivers.http import make_session
 from drivers.probe import Fingerprint
 from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
-from drivers.tplink.session import PROFILES, KeyAnswer, parse_key_answer
+from drivers.tplink.link import PROFILES, KeyAnswer, parse_key_answer
 
 __all__ = ["probe"]
 

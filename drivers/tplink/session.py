@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, NoReturn, cast
 
 import requests
@@ -43,92 +41,22 @@ from drivers.base import Driver, LoginAttempt, LoginResult
 from drivers.http import HttpChannel, make_session
 from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
-from drivers.tplink.crypto import (
-    CipherError,
-    CipherMode,
-    CipherProfile,
-    DevicePublicKey,
-    SessionCipher,
-    md5_hex,
+from drivers.tplink.crypto import CipherError, CipherMode, CipherProfile, SessionCipher, md5_hex
+from drivers.tplink.link import (
+    DROPPED,
+    PLAIN_REFUSAL,
+    PROFILES,
+    ActRefused,
+    KeyAnswer,
+    Link,
+    Miss,
+    parse_key_answer,
 )
 from drivers.tplink.transport import LeanSession
 
-__all__ = ["PROFILES", "ActRefused", "ExWebDriver", "KeyAnswer", "parse_key_answer"]
+__all__ = ["ExWebDriver"]
 
 log = logging.getLogger("cpe.drivers.tplink")
-_HEX = re.compile(r"[0-9A-Fa-f]+")
-_SEQ = re.compile(r"[0-9]{1,18}")
-
-#: Every profile the driver can speak, by name.
-PROFILES: dict[str, CipherProfile] = {prof.name: prof for prof in g.PROFILE_TRIAL_ORDER}
-
-
-@dataclass(frozen=True)
-class KeyAnswer:
-    """A getGDPRParm answer: the device's RSA key and the sequence number."""
-
-    key: DevicePublicKey = field(repr=False)
-    seq: int = field(repr=False)
-
-    @property
-    def bits(self) -> int:
-        return self.key.n.bit_length()
-
-
-def parse_key_answer(text: str) -> KeyAnswer | str:
-    """The key of a getGDPRParm answer, or a short description of what came instead (an
-    ECC key, a refusal, garbage) for the fingerprint."""
-    stripped = text.strip()
-    if stripped.startswith("{") and all(name in stripped for name in g.ECC_KEY_FIELDS):
-        return "ECC P-224 key exchange (eccPubKey_X_HEX/Y_HEX), not RSA"
-    found = p.js_vars(text)
-    nn, ee, seq = found.get("nn", ""), found.get("ee", ""), found.get("seq", "")
-    if (
-        p.ret_code(text) != p.RET_OK
-        or len(nn) not in (128, 256)
-        or not _HEX.fullmatch(nn)
-        or int(nn, 16) < 2  # a zero modulus breaks the sign
-        or not ee
-        or not _HEX.fullmatch(ee)
-        or len(ee) > len(nn)  # e < n; a huge exponent makes every sign slow
-        or not _SEQ.fullmatch(seq)  # ASCII digits int() accepts ("²" is a digit too)
-    ):
-        return "not a getGDPRParm key"
-    return KeyAnswer(DevicePublicKey.from_hex(nn, ee), int(seq))
-
-
-@dataclass
-class _Link:
-    """One web session: the device's key and seq, our AES cipher, and the session ids."""
-
-    key: DevicePublicKey = field(repr=False)
-    seq: int = field(repr=False)
-    profile: CipherProfile
-    cipher: SessionCipher = field(repr=False)
-    hash: str = field(repr=False)
-    jsessionid: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-
-
-_DROPPED = "connection closed"
-_PLAIN_REFUSAL = "plain $.ret="
-
-
-@dataclass(frozen=True)
-class _Miss:
-    """A login the device could not read in this profile (no attempt spent)."""
-
-    reason: str
-
-
-class ActRefused(Exception):
-    """The device answered an act with success=false / an errorcode."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
 class ExWebDriver(Driver):
     """Login, session and acts of the EX web UI; the ONU drivers add what they read."""
 
@@ -147,7 +75,7 @@ class ExWebDriver(Driver):
         # Same requests on the wire, a quarter less client CPU (transport.py says why).
         lean = LeanSession(session if session is not None else make_session())
         self._http = HttpChannel(target, self.timeouts, cast(requests.Session, lean))
-        self._link: _Link | None = None
+        self._link: Link | None = None
         #: The candidate that worked, for the one re-login after a session expiry.
         self._password: SecretStr | None = None
         #: The cipher profile this device answered in (known after the first login).
@@ -165,16 +93,16 @@ class ExWebDriver(Driver):
         op = "login"
         user = username or self.default_username
         secret = password.get_secret_value()
-        misses: list[_Miss] = []
+        misses: list[Miss] = []
         tries: list[str] = []
         for profile in self._candidates(op, misses):
             answer = self._key_exchange(op)
-            link = _Link(
+            link = Link(
                 answer.key, answer.seq, profile, self._draw_cipher(profile.aes),
                 md5_hex(user + secret),
             )
             outcome = self._login_once(link, user, secret, op)
-            if isinstance(outcome, _Miss):
+            if isinstance(outcome, Miss):
                 misses.append(outcome)
                 tries.append(f"{profile.name}: {outcome.reason}")
                 log.info("%s: login in profile %s not understood (%s); no attempt spent",
@@ -187,7 +115,7 @@ class ExWebDriver(Driver):
         self._oaep_hint(op)  # complete the fingerprint: what the login page's script says
         raise self._unsupported(op, tries)
 
-    def _candidates(self, op: str, misses: list[_Miss]) -> Iterator[CipherProfile]:
+    def _candidates(self, op: str, misses: list[Miss]) -> Iterator[CipherProfile]:
         """Profiles to try, most likely first. After the first miss, how the device
         refused says which sign it reads: a dropped connection means it could not open a
         raw-RSA sign (OAEP firmware, HA #393), a plain refusal means it opened the sign
@@ -209,10 +137,10 @@ class ExWebDriver(Driver):
         self._put_first(order, self._oaep_after(first, misses[-1], op))
         yield from order
 
-    def _oaep_after(self, tried: CipherProfile, miss: _Miss, op: str) -> bool | None:
-        if miss.reason == _DROPPED and tried.rsa == "raw" and g.BAD_SIGN_CLOSES_CONNECTION:
+    def _oaep_after(self, tried: CipherProfile, miss: Miss, op: str) -> bool | None:
+        if miss.reason == DROPPED and tried.rsa == "raw" and g.BAD_SIGN_CLOSES_CONNECTION:
             return True
-        if miss.reason.startswith(_PLAIN_REFUSAL):
+        if miss.reason.startswith(PLAIN_REFUSAL):
             return tried.rsa == "oaep"
         return self._oaep_hint(op)
 
@@ -255,31 +183,31 @@ class ExWebDriver(Driver):
         raise NotImplementedError
 
     def _login_once(
-        self, link: _Link, user: str, secret: str, op: str
-    ) -> LoginAttempt | _Miss:
+        self, link: Link, user: str, secret: str, op: str
+    ) -> LoginAttempt | Miss:
         try:
             resp = self._post_act(link, p.login_payload(user, secret), op, login=True)
         except Timeout:
             raise
         except DeviceUnreachable:
             # The key exchange just answered: the firmware dropped a sign it cannot open.
-            return _Miss(_DROPPED)
+            return Miss(DROPPED)
         if resp.status_code != 200:
-            return _Miss(f"HTTP {resp.status_code}")
+            return Miss(f"HTTP {resp.status_code}")
         text = resp.text.strip()
         if not text:
-            return _Miss("empty answer")
+            return Miss("empty answer")
         try:
             opened = link.cipher.decrypt(text)
         except CipherError:
             code = p.ret_code(text)
             if code == p.RET_WRONG_PASSWORD and "currAuthTimes" in text:
                 return self._wrong_password(text)  # a plain verdict still counted one
-            return _Miss(f"{_PLAIN_REFUSAL}{code}" if code is not None else "does not decrypt")
+            return Miss(f"{PLAIN_REFUSAL}{code}" if code is not None else "does not decrypt")
         return self._login_verdict(link, resp, opened, op)
 
     def _login_verdict(
-        self, link: _Link, resp: requests.Response, text: str, op: str
+        self, link: Link, resp: requests.Response, text: str, op: str
     ) -> LoginAttempt:
         code = p.ret_code(text)
         if code == p.RET_OK:
@@ -340,7 +268,7 @@ class ExWebDriver(Driver):
             op,
         )
 
-    def _fetch_token(self, link: _Link, op: str) -> str:
+    def _fetch_token(self, link: Link, op: str) -> str:
         resp = self._http.request("GET", "/", operation=op, headers=self._headers(link))
         token = p.page_token(resp.text) if resp.status_code == 200 else None
         if not token:
@@ -369,7 +297,7 @@ class ExWebDriver(Driver):
 
     # -- one act per POST ------------------------------------------------------------------
 
-    def _headers(self, link: _Link | None = None, *, token: bool = False) -> dict[str, str]:
+    def _headers(self, link: Link | None = None, *, token: bool = False) -> dict[str, str]:
         # Explicit Referer per request: the firmware answers 403 without it, and an injected
         # session shared by several devices must not carry another device's.
         headers = {"Referer": self._http.base_url + "/", "Accept-Encoding": g.ACCEPT_ENCODING}
@@ -380,7 +308,7 @@ class ExWebDriver(Driver):
         return headers
 
     def _post_act(
-        self, link: _Link, plaintext: str, op: str, *, login: bool = False
+        self, link: Link, plaintext: str, op: str, *, login: bool = False
     ) -> requests.Response:
         data, tag = link.cipher.encrypt(plaintext)
         key_iv = link.cipher.sign_prefix() if login else None
@@ -391,7 +319,7 @@ class ExWebDriver(Driver):
         body = p.format_body(sign, data, tag).encode()
         return self._http.request("POST", p.GDPR_URL, operation=op, data=body, headers=headers)
 
-    def _open_reply(self, link: _Link, text: str, op: str) -> str:
+    def _open_reply(self, link: Link, text: str, op: str) -> str:
         """Decrypt an answer; plain `$.ret=N;` answers (refusals) pass through."""
         if not text.strip():
             return ""
