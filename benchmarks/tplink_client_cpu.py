@@ -2,13 +2,17 @@
 (a benchmark, not a test).
 
     python benchmarks/tplink_client_cpu.py [--devices 60] [--profiles cbc,gcm,gcm-oaep]
-                                           [--cprofile 25]
+                                           [--cprofile 25] [--versus-session-request]
 
 The simulators run in this process on their own event-loop thread; the driver runs in the
 main thread, and only that thread's CPU time is counted (`time.thread_time`), so the
 simulators' own work is left out. Each device gets a fresh driver: open (key exchange,
 login in the profile the firmware answers, token page), `get_status`, logout, as the audit
 does. `--cprofile N` prints the N functions with most own time (thread CPU clock).
+
+`--versus-session-request` alternates, device by device in one process, the driver's lean
+request path (drivers/tplink/transport.py) with plain `Session.request`: on a shared,
+loaded machine only an interleaved comparison like this one is steady.
 
 Run it against an older tree with PYTHONPATH=<tree> to compare before/after: devices are
 set up through both the `profile` knob and the older `cipher` knob.
@@ -24,6 +28,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -39,7 +44,11 @@ PASSWORD = "bench-Admin-pw1"  # noqa: S105 - a simulator's password
 MODEL = "tplink-onu"
 
 
-def run(devices: int, profile: str, top: int) -> float:
+def _plain_request(self: Any, method: str, url: str, **kw: Any) -> Any:
+    return self._session.request(method, url, **kw)
+
+
+def run(devices: int, profile: str, top: int, versus: bool = False) -> dict[str, float]:
     family = simulator_family(MODEL)
     cls = driver_class(MODEL)
     timeouts = Timeouts(connect_s=2.0, read_s=5.0)
@@ -60,20 +69,37 @@ def run(devices: int, profile: str, top: int) -> float:
                 drv.get_status()
 
         one(targets[0])  # warm imports and caches
+        lean = getattr(_transport(), "LeanSession", None)
+        lean_request = getattr(lean, "request", None)
         prof = cProfile.Profile(time.thread_time) if top else None
-        started = time.thread_time()
+        spent = {"lean": 0.0, "Session.request": 0.0}
         if prof:
             prof.enable()
-        for target in targets[1:]:
+        for i, target in enumerate(targets[1:]):
+            kind = "Session.request" if versus and i % 2 else "lean"
+            if lean is not None and versus:
+                lean.request = lean_request if kind == "lean" else _plain_request
+            started = time.thread_time()
             one(target)
+            spent[kind] += time.thread_time() - started
         if prof:
             prof.disable()
-        per_device_ms = (time.thread_time() - started) / devices * 1000
+        if lean is not None and versus:
+            lean.request = lean_request
     if prof:
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
         print(out.getvalue())
-    return per_device_ms
+    share = devices / 2 if versus else devices
+    return {k: v / share * 1000 for k, v in spent.items() if v}
+
+
+def _transport() -> Any:
+    try:
+        from drivers.tplink import transport
+    except ImportError:  # an older tree without the lean path
+        return None
+    return transport
 
 
 def main() -> None:
@@ -81,10 +107,12 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=60)
     ap.add_argument("--profiles", default="cbc,gcm,gcm-oaep")
     ap.add_argument("--cprofile", type=int, default=0, metavar="N")
+    ap.add_argument("--versus-session-request", action="store_true")
     args = ap.parse_args()
     for profile in args.profiles.split(","):
-        ms = run(args.devices, profile, args.cprofile)
-        print(f"{profile:>16}: {ms:6.2f} ms client CPU per device (get_status, fresh login)")
+        figures = run(args.devices, profile, args.cprofile, args.versus_session_request)
+        line = ", ".join(f"{ms:6.2f} ms ({path})" for path, ms in figures.items())
+        print(f"{profile:>16}: {line} client CPU per device (get_status, fresh login)")
 
 
 if __name__ == "__main__":
