@@ -13,7 +13,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from drivers.tplink import protocol as p
 from drivers.tplink.crypto import (
+    OAEP_OVERHEAD,
     CipherError,
+    DevicePublicKey,
     SessionCipher,
     cipher_from_sign,
     generate_rsa,
@@ -142,3 +144,56 @@ def test_login_payload_is_the_documented_json() -> None:
         "data": "cd==",
         "tag": "ef=",
     }
+
+
+# --- OAEP signs and GCM tag layouts (EX920 / VX220-G2v firmware) ------------------------------
+
+
+def test_oaep_login_sign_is_five_blocks_on_512_bits_and_opens_on_the_device() -> None:
+    """HA #393's capture: a GCM login sign is 640 hex (5 OAEP blocks of 22 bytes)."""
+    key = shared_rsa_key(512)
+    gcm = SessionCipher("gcm", KEY, NONCE)
+    text = p.sign_string(HASH, 742334349, gcm.sign_prefix())
+    sign = DevicePublicKey(key.n, key.e).sign(text, "oaep")
+    assert len(sign) == 640 and len(text) <= 5 * (64 - OAEP_OVERHEAD)
+    assert rsa_unsign(sign, key, "oaep") == text
+    assert sign != DevicePublicKey(key.n, key.e).sign(text, "oaep")  # OAEP is randomized
+    with pytest.raises(CipherError):
+        rsa_unsign(sign, key, "raw")  # a raw-RSA device reads garbage
+    with pytest.raises(CipherError):
+        rsa_unsign(rsa_sign(text, key.nn_hex, key.ee_hex), key, "oaep")  # and vice versa
+
+
+def test_the_public_clients_signs_open_with_our_device_side() -> None:
+    """S1's own EncryptionWrapperMR / ...GCMOAEP (tplinkrouterc6u) against rsa_unsign:
+    the same sign string, byte for byte, from an independent implementation."""
+    from tplinkrouterc6u.common.encryption import EncryptionWrapperMR, EncryptionWrapperMRGCMOAEP
+
+    key = shared_rsa_key(512)
+    for wrapper, pad in ((EncryptionWrapperMR(), "raw"), (EncryptionWrapperMRGCMOAEP(), "oaep")):
+        sign = wrapper.get_signature(4242, True, HASH, key.nn_hex, key.ee_hex)
+        fields = p.parse_sign_string(rsa_unsign(sign, key, pad))  # type: ignore[arg-type]
+        assert (fields["h"], fields["s"]) == (HASH, "4242")
+        mode = "gcm" if pad == "oaep" else "cbc"
+        cipher = cipher_from_sign(mode, fields["key"], fields["iv"])
+        if pad == "oaep":
+            data, tag = wrapper.aes_encrypt("$.ret=0;")
+            assert cipher.decrypt(data, tag) == "$.ret=0;"
+            assert wrapper.aes_decrypt(cipher.seal_reply("ok")) == "ok"
+        else:
+            assert cipher.decrypt(wrapper.aes_encrypt("$.ret=0;")) == "$.ret=0;"
+    raw = rsa_sign(p.sign_string(HASH, 4242), key.nn_hex, key.ee_hex)
+    assert raw == EncryptionWrapperMR().get_signature(4242, False, HASH, key.nn_hex, key.ee_hex)
+
+
+@pytest.mark.parametrize("text", ["a", "$.ret=0;", '{"success":true,"data":{"x":"é"}}'])
+def test_gcm_answers_read_with_the_tag_split_or_joined(text: str) -> None:
+    cipher = SessionCipher("gcm", KEY, NONCE)
+    split, joined = cipher.seal_reply(text), cipher.seal_reply(text, joined_tag=True)
+    sealed = AESGCM(KEY).encrypt(NONCE, text.encode(), None)
+    assert base64.b64decode(joined) == sealed
+    assert cipher.decrypt(split) == cipher.decrypt(joined) == text
+    with pytest.raises(CipherError):
+        cipher.decrypt(joined[:-4] + "AAA=")
+    with pytest.raises(CipherError):
+        SessionCipher("gcm", b"6" * 16, NONCE).decrypt(joined)

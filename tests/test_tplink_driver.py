@@ -54,7 +54,7 @@ def make(runner: SimRunner) -> Iterator[Make]:
 
 
 def _gcm(dev: SimDevice) -> None:
-    dev.extra["cipher"] = "gcm"
+    dev.extra["profile"] = "gcm"
 
 
 @pytest.mark.parametrize(("customize", "mode"), [(None, "cbc"), (_gcm, "gcm")])
@@ -223,7 +223,7 @@ def test_no_pon_signal_reads_as_unregistered(make: Make) -> None:
 def test_pinned_cipher_profile_against_other_firmware_is_unsupported(
     make: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(guessed.CIPHER_BY_MODEL, "tplink-onu", "cbc")
+    monkeypatch.setitem(guessed.PROFILE_BY_MODEL, "tplink-onu", "cbc")
     r = make(customize=_gcm)
     with pytest.raises(Unsupported):
         r.driver().open()

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from requests.adapters import HTTPAdapter
 
+from cpe.models import Band
 from drivers.sim import SimRunner
 from tests.conformance.harness import ADMIN_PASSWORD, Harness, Rig, rig
 
@@ -173,7 +174,7 @@ def _client(r: Rig, password: str = ADMIN_PASSWORD, **kw: Any) -> NotesClient:
 def test_a_client_written_from_the_notes_logs_in_reads_and_logs_out(
     runner: SimRunner, gcm: bool
 ) -> None:
-    custom = (lambda d: d.extra.update(cipher="gcm")) if gcm else None
+    custom = (lambda d: d.extra.update(profile="gcm")) if gcm else None
     with rig(Harness(id="notes", model="tplink-onu", customize=custom), runner) as r:
         client = _client(r, gcm=gcm)
         assert client.login() == "$.ret=0;"
@@ -255,9 +256,10 @@ def test_another_client_ip_gets_user_conflict(onu: Rig) -> None:
 
 
 def test_a_cbc_client_against_gcm_firmware_is_refused_without_counting(runner: SimRunner) -> None:
-    gcm = Harness(id="gcm", model="tplink-onu", customize=lambda d: d.extra.update(cipher="gcm"))
+    gcm = Harness(id="gcm", model="tplink-onu", customize=lambda d: d.extra.update(profile="gcm"))
     with rig(gcm, runner) as r:
-        assert 'var aesMode="gcm";' in _client(r).parm()
+        # The key exchange is the same for every profile: no marker says GCM.
+        assert set(re.findall(r"var (\w+)=", _client(r).parm())) == {"ee", "nn", "seq"}
         assert _client(r).login() == "$.ret=71234;"
         assert r.device.counters.failed_logins == 0
 
@@ -271,6 +273,48 @@ def test_bridged_xz000_has_no_wifi_and_refuses_wan_writes(runner: SimRunner) -> 
         }
         wans = client.act("gl", "DEV2_ADT_WAN")["data"]
         assert [w["name"] for w in wans if w["enable"] == "1"] == ["bridge_gpon_0_2"]
-        refused = client.act("so", "DEV2_ADT_WAN", stack="2,0,0,0,0,0", username="x")
+        refused = client.act("so", "DEV2_ADT_WAN", stack="2,0,0,0,0,0", PPPUserName="x")
         assert refused == {"success": False, "errorcode": 9007}
         assert r.device.counters.writes == 0
+
+
+def test_guest_network_reads_show_and_writes_apply(onu: Rig) -> None:
+    client = _client(onu)
+    client.login()
+    stack = "2,0,0,0,0,0"
+    before = client.act("go", "DEV2_ADT_WIFI_COMMON", stack=stack)["data"]
+    assert before["guestEnable"] == "0" and before["guestSSID"].endswith("_Convidados")
+    short = client.act("so", "DEV2_ADT_WIFI_COMMON", stack=stack, guestPSK="curta")
+    assert short == {"success": False, "errorcode": 9007}
+    done = client.act(
+        "so", "DEV2_ADT_WIFI_COMMON", stack=stack, guestEnable="1", guestSSID="Visitas",
+        guestPSK="visitas-2024",
+    )
+    assert done == {"success": True}
+    after = client.act("go", "DEV2_ADT_WIFI_COMMON", stack=stack, guestEnable="", guestSSID="")
+    assert (after["data"]["guestEnable"], after["data"]["guestSSID"]) == ("1", "Visitas")
+    assert onu.device.wifi[Band.GHZ_5].ssid == "Casa-Antiga-5G"  # the main network untouched
+
+
+def test_objects_public_clients_poll_are_answered(onu: Rig) -> None:
+    client = _client(onu)
+    client.login()
+    for oid, fields in (
+        ("DEV2_ADT_LAN", ("MACAddress", "IPAddress", "IPSubnetMask", "DHCPv4Enable")),
+        ("DEV2_HOST_ENTRY", ("active", "X_TP_LanConnType", "physAddress", "hostName")),
+    ):
+        got = client.act("gl", oid, **dict.fromkeys(fields, ""))
+        assert got["success"] is True and got["data"]
+        assert all(set(fields) <= set(entry) for entry in got["data"])
+    mem = client.act("go", "DEV2_MEM_STATUS", total="", free="")["data"]
+    assert 0 < int(mem["free"]) < int(mem["total"])
+    assert 0 <= int(client.act("go", "DEV2_PROC_STATUS", CPUUsage="")["data"]["CPUUsage"]) <= 100
+
+
+def test_oaep_firmware_drops_a_raw_sign_without_counting(runner: SimRunner) -> None:
+    oaep = Harness(id="oaep", model="tplink-onu", customize=lambda d: d.extra.update(
+        profile="gcm-oaep"))
+    with rig(oaep, runner) as r:
+        with pytest.raises(requests.ConnectionError):
+            _client(r, gcm=True).login()
+        assert r.device.counters.failed_logins == 0

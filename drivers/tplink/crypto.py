@@ -3,10 +3,17 @@
 - The device hands out a small RSA public key (`nn`, `ee`; 512-bit on the XC220-G3v).
 - The client picks an AES-128 key and IV made of ASCII digits (CBC: 16 + 16; GCM: 16 +
   a 12-digit nonce) and encrypts every request body with them.
-- Every body carries `sign`: *raw* RSA (no padding) over the sign string cut into chunks
-  of the modulus length, each chunk zero-padded on the right, each result written as
-  fixed-width hex. At login the string is `key=..&iv=..&h=<md5(user+pass)>&s=<seq+len>`
-  (GCM: key and iv base64-encoded), afterwards only `h=..&s=..`.
+- Every body carries `sign`: RSA over the sign string, cut into chunks, each result
+  written as fixed-width hex. At login the string is `key=..&iv=..&h=<md5(user+pass)>&s=
+  <seq+len>` (GCM: key and iv base64-encoded), afterwards only `h=..&s=..`. Two paddings:
+  - "raw" (XC220-G3v, EX220/EX510, XX230v): no padding, chunks of the modulus length,
+    each zero-padded on the right (S1 encryption.py, ikholmatov/tplink-wan main.go);
+  - "oaep" (EX920 fw 3.2.2, VX220-G2v): RSA-OAEP with SHA-1, chunks of modulus - 42
+    bytes, the firmware's /js/tpEncrypt.js `rsaEncrypt = $.rsa.encryptOAEP`
+    (home-assistant-tplink-router #393, S1 EncryptionWrapperMRGCMOAEP).
+- GCM answers carry the 16-byte tag after the ciphertext, either as a second base64
+  string (S1 `aes_decrypt`: "last 24 characters are the tag") or inside one base64 string
+  (VX220-G2v, TP-Link-Archer-C6U PR #143); `decrypt` reads both.
 
 This is the firmware's scheme, weak by design (raw RSA, a reused nonce under GCM); we
 reproduce it, we do not endorse it. Keys and IVs never leave this module in a repr.
@@ -23,15 +30,21 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives import hashes, padding
+from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
     "GCM_TAG_B64_LEN",
+    "OAEP_OVERHEAD",
     "CipherError",
     "CipherMode",
+    "CipherProfile",
+    "DevicePublicKey",
     "RsaKeyPair",
+    "RsaPadding",
     "SessionCipher",
     "cipher_from_sign",
     "generate_rsa",
@@ -43,14 +56,32 @@ __all__ = [
 ]
 
 CipherMode = Literal["cbc", "gcm"]
+RsaPadding = Literal["raw", "oaep"]
 
 #: A 16-byte GCM tag is 24 base64 characters; replies append it to the ciphertext.
 GCM_TAG_B64_LEN = 24
+_GCM_TAG_BYTES = 16
+#: OAEP with SHA-1 costs 2 * 20 + 2 bytes of each block (22-byte chunks on 512 bits).
+OAEP_OVERHEAD = 42
 _PUBLIC_EXPONENT = 0x10001
+_OAEP = asym_padding.OAEP(
+    mgf=asym_padding.MGF1(algorithm=hashes.SHA1()),  # noqa: S303 - the firmware's choice
+    algorithm=hashes.SHA1(),  # noqa: S303
+    label=None,
+)
 
 
 class CipherError(ValueError):
     """A body or sign that does not decrypt (bad base64, padding, tag or RSA block)."""
+
+
+@dataclass(frozen=True)
+class CipherProfile:
+    """One firmware's crypto: the AES mode of the bodies and the padding of the sign."""
+
+    name: str
+    aes: CipherMode
+    rsa: RsaPadding
 
 
 def md5_hex(text: str) -> str:
@@ -59,7 +90,8 @@ def md5_hex(text: str) -> str:
 
 
 def _digits(n: int) -> str:
-    return "".join(str(secrets.randbelow(10)) for _ in range(n))
+    # One draw instead of n: uniform over all n-digit strings, leading zeros kept.
+    return str(secrets.randbelow(10**n)).zfill(n)
 
 
 # --- AES session cipher --------------------------------------------------------------------
@@ -85,43 +117,73 @@ class SessionCipher:
             key, iv = self.key.decode(), self.iv.decode()
         return f"key={key}&iv={iv}"
 
+    @functools.cached_property
+    def _aead(self) -> AESGCM:
+        # Built once per session (frozen dataclass: cached_property writes __dict__).
+        return AESGCM(self.key)
+
+    @functools.cached_property
+    def _aes(self) -> algorithms.AES:
+        return algorithms.AES(self.key)
+
     def encrypt(self, plaintext: str) -> tuple[str, str | None]:
         """(base64 data, base64 tag or None) for a request body."""
         raw = plaintext.encode("utf-8")
         if self.mode == "gcm":
-            sealed = AESGCM(self.key).encrypt(self.iv, raw, None)
-            ct, tag = sealed[:-16], sealed[-16:]
+            sealed = self._aead.encrypt(self.iv, raw, None)
+            ct, tag = sealed[:-_GCM_TAG_BYTES], sealed[-_GCM_TAG_BYTES:]
             return base64.b64encode(ct).decode(), base64.b64encode(tag).decode()
         padder = padding.PKCS7(128).padder()
         padded = padder.update(raw) + padder.finalize()
-        enc = Cipher(algorithms.AES(self.key), modes.CBC(self.iv)).encryptor()
+        enc = Cipher(self._aes, modes.CBC(self.iv)).encryptor()
         return base64.b64encode(enc.update(padded) + enc.finalize()).decode(), None
 
+    def seal_reply(self, plaintext: str, *, joined_tag: bool = False) -> str:
+        """A device answer: GCM appends the tag, as its own base64 string or (VX220-G2v
+        firmware) inside one base64 string with the ciphertext."""
+        if self.mode == "gcm" and joined_tag:
+            sealed = self._aead.encrypt(self.iv, plaintext.encode("utf-8"), None)
+            return base64.b64encode(sealed).decode()
+        data, tag = self.encrypt(plaintext)
+        return data + (tag or "")
+
     def decrypt(self, data_b64: str, tag_b64: str | None = None) -> str:
-        """Decrypt a body. GCM replies carry the tag as the last 24 base64 characters of
-        the same string; requests carry it on their own `tag=` line (pass `tag_b64`)."""
+        """Decrypt a body. Requests carry the GCM tag on their own `tag=` line (pass
+        `tag_b64`); answers append it (both layouts of `seal_reply` are read)."""
         try:
             if self.mode == "gcm":
-                if tag_b64 is None:
-                    data_b64, tag_b64 = data_b64[:-GCM_TAG_B64_LEN], data_b64[-GCM_TAG_B64_LEN:]
-                ct = base64.b64decode(data_b64, validate=True)
-                tag = base64.b64decode(tag_b64, validate=True)
-                if len(tag) != 16:
-                    raise CipherError("GCM tag is not 16 bytes")
-                raw = AESGCM(self.key).decrypt(self.iv, ct + tag, None)
-            else:
-                ct = base64.b64decode(data_b64, validate=True)
-                if not ct or len(ct) % 16:
-                    raise CipherError("CBC body is not a whole number of blocks")
-                dec = Cipher(algorithms.AES(self.key), modes.CBC(self.iv)).decryptor()
-                padded = dec.update(ct) + dec.finalize()
-                unpadder = padding.PKCS7(128).unpadder()
-                raw = unpadder.update(padded) + unpadder.finalize()
-            return raw.decode("utf-8")
+                return self._open_gcm(data_b64, tag_b64)
+            ct = base64.b64decode(data_b64, validate=True)
+            if not ct or len(ct) % 16:
+                raise CipherError("CBC body is not a whole number of blocks")
+            dec = Cipher(self._aes, modes.CBC(self.iv)).decryptor()
+            padded = dec.update(ct) + dec.finalize()
+            unpadder = padding.PKCS7(128).unpadder()
+            return (unpadder.update(padded) + unpadder.finalize()).decode("utf-8")
         except (binascii.Error, InvalidTag, ValueError) as exc:
             if isinstance(exc, CipherError):
                 raise
             raise CipherError(f"body does not decrypt ({type(exc).__name__})") from None
+
+    def _open_gcm(self, data_b64: str, tag_b64: str | None) -> str:
+        if tag_b64 is not None:
+            tag = base64.b64decode(tag_b64, validate=True)
+            if len(tag) != _GCM_TAG_BYTES:
+                raise CipherError("GCM tag is not 16 bytes")
+            sealed = base64.b64decode(data_b64, validate=True) + tag
+            return self._aead.decrypt(self.iv, sealed, None).decode("utf-8")
+        # An answer: tag as the last 24 base64 characters, else inside one string.
+        try:
+            head, tail = data_b64[:-GCM_TAG_B64_LEN], data_b64[-GCM_TAG_B64_LEN:]
+            sealed = base64.b64decode(head, validate=True) + base64.b64decode(tail, validate=True)
+            if len(sealed) >= _GCM_TAG_BYTES:
+                return self._aead.decrypt(self.iv, sealed, None).decode("utf-8")
+        except (binascii.Error, InvalidTag, ValueError):
+            pass
+        sealed = base64.b64decode(data_b64, validate=True)
+        if len(sealed) < _GCM_TAG_BYTES:
+            raise CipherError("GCM answer is shorter than its tag")
+        return self._aead.decrypt(self.iv, sealed, None).decode("utf-8")
 
 
 def new_session_cipher(mode: CipherMode) -> SessionCipher:
@@ -145,19 +207,53 @@ def cipher_from_sign(mode: CipherMode, key_field: str, iv_field: str) -> Session
     return SessionCipher(mode, key, iv)
 
 
-# --- raw RSA sign --------------------------------------------------------------------------
+# --- the RSA sign --------------------------------------------------------------------------
 
 
-def rsa_sign(text: str, nn_hex: str, ee_hex: str) -> str:
-    """Raw RSA over `text` in modulus-sized, zero-padded chunks, as fixed-width hex."""
-    n, e = int(nn_hex, 16), int(ee_hex, 16)
-    size = (n.bit_length() + 7) // 8
-    data = text.encode("utf-8")
-    out = []
-    for pos in range(0, len(data), size):
-        chunk = data[pos : pos + size].ljust(size, b"\0")
-        out.append(format(pow(int.from_bytes(chunk, "big"), e, n), f"0{size * 2}x"))
-    return "".join(out)
+@dataclass(frozen=True)
+class DevicePublicKey:
+    """The device's `nn`/`ee`, parsed once per key exchange and reused for every sign of
+    the session (the OAEP key object is built on first use)."""
+
+    n: int
+    e: int
+
+    @classmethod
+    def from_hex(cls, nn_hex: str, ee_hex: str) -> DevicePublicKey:
+        return cls(int(nn_hex, 16), int(ee_hex, 16))
+
+    @property
+    def size(self) -> int:
+        return (self.n.bit_length() + 7) // 8
+
+    @functools.cached_property
+    def _oaep_key(self) -> rsa.RSAPublicKey:
+        return rsa.RSAPublicNumbers(self.e, self.n).public_key()
+
+    def sign(self, text: str, pad: RsaPadding = "raw") -> str:
+        """The `sign` value: `text` in chunks, each encrypted, as fixed-width hex."""
+        size = self.size
+        width = f"0{size * 2}x"
+        data = text.encode("utf-8")
+        out = []
+        if pad == "oaep":
+            step = size - OAEP_OVERHEAD
+            if step <= 0:
+                raise CipherError("RSA key too small for OAEP")
+            for pos in range(0, len(data), step):
+                block = self._oaep_key.encrypt(data[pos : pos + step], _OAEP)
+                out.append(block.hex().rjust(size * 2, "0"))
+            return "".join(out)
+        n, e = self.n, self.e
+        for pos in range(0, len(data), size):
+            chunk = data[pos : pos + size].ljust(size, b"\0")
+            out.append(format(pow(int.from_bytes(chunk, "big"), e, n), width))
+        return "".join(out)
+
+
+def rsa_sign(text: str, nn_hex: str, ee_hex: str, pad: RsaPadding = "raw") -> str:
+    """RSA over `text` in chunks (raw: modulus-sized, zero-padded), as fixed-width hex."""
+    return DevicePublicKey.from_hex(nn_hex, ee_hex).sign(text, pad)
 
 
 @dataclass(frozen=True)
@@ -182,8 +278,19 @@ class RsaKeyPair:
         return f"RsaKeyPair(bits={self.n.bit_length()})"
 
 
-def rsa_unsign(sign_hex: str, key: RsaKeyPair) -> str:
-    """The device side: recover the sign string (trailing zero padding removed)."""
+@functools.cache
+def _private_key(key: RsaKeyPair) -> rsa.RSAPrivateKey:
+    p, q = rsa.rsa_recover_prime_factors(key.n, key.e, key.d)
+    numbers = rsa.RSAPrivateNumbers(
+        p, q, key.d, rsa.rsa_crt_dmp1(key.d, p), rsa.rsa_crt_dmq1(key.d, q),
+        rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(key.e, key.n),
+    )
+    # The firmware's keys are 512-bit: below what OpenSSL's validation accepts.
+    return numbers.private_key(unsafe_skip_rsa_key_validation=True)
+
+
+def rsa_unsign(sign_hex: str, key: RsaKeyPair, pad: RsaPadding = "raw") -> str:
+    """The device side: recover the sign string (raw: trailing zero padding removed)."""
     width = key.size * 2
     if not sign_hex or len(sign_hex) % width:
         raise CipherError("sign is not a whole number of RSA blocks")
@@ -193,7 +300,10 @@ def rsa_unsign(sign_hex: str, key: RsaKeyPair) -> str:
             c = int(sign_hex[pos : pos + width], 16)
             if c >= key.n:
                 raise CipherError("sign block out of range")
-            out += pow(c, key.d, key.n).to_bytes(key.size, "big").rstrip(b"\0")
+            if pad == "oaep":
+                out += _private_key(key).decrypt(c.to_bytes(key.size, "big"), _OAEP)
+            else:
+                out += pow(c, key.d, key.n).to_bytes(key.size, "big").rstrip(b"\0")
         return out.decode("ascii")
     except (ValueError, UnicodeDecodeError) as exc:
         if isinstance(exc, CipherError):

@@ -44,10 +44,20 @@ def need(entry: Entry, name: str, what: str) -> str:
     return entry[name]
 
 
-def conn_type(name: str) -> ConnType:
-    for prefix, kind in g.WAN_TYPE_BY_PREFIX:
+_BY_CONN_TYPE = {**g.WAN_TYPE_BY_CONN_TYPE, **g.WAN_TYPE_BY_CONN_TYPE_GUESSED}
+_BY_PREFIX = (*g.WAN_TYPE_BY_PREFIX, *g.WAN_TYPE_BY_PREFIX_GUESSED)
+
+
+def conn_type(entry: Entry) -> ConnType:
+    """The WAN's kind: its `connType` when the firmware shows one we know, else the prefix
+    of its `name` (`pppoe_gpon_3_3`, `ipoe_gpon_0_1_d`)."""
+    kind = _BY_CONN_TYPE.get(entry.get(g.WAN_CONN_TYPE_FIELD, "").strip())
+    if kind is not None:
+        return cast(ConnType, kind)
+    name = entry.get(p.WAN_NAME_FIELD, "")
+    for prefix, by_name in _BY_PREFIX:
         if name.startswith(prefix):
-            return cast(ConnType, kind)
+            return cast(ConnType, by_name)
     return "unknown"
 
 
@@ -57,7 +67,7 @@ def pick_wan(entries: Sequence[Entry]) -> Entry | None:
     enabled = [e for e in entries if e.get(p.WAN_ENABLE_FIELD, "1") == "1"]
     for pool in (
         [e for e in enabled if e.get(g.WAN_STATUS_FIELD) == g.WAN_STATUS_UP],
-        [e for e in enabled if conn_type(e.get(p.WAN_NAME_FIELD, "")) == "pppoe"],
+        [e for e in enabled if conn_type(e) == "pppoe"],
         enabled,
     ):
         if pool:
@@ -85,8 +95,8 @@ def dns_servers(entry: Entry | None) -> tuple[IPv4Address, ...]:
 def wan_status(entry: Entry | None) -> WanStatus:
     if entry is None:
         return WanStatus(up=False, error=WanError.OTHER, error_detail="no WAN connection")
-    name = need(entry, p.WAN_NAME_FIELD, p.WAN_OID)
-    kind = conn_type(name)
+    need(entry, p.WAN_NAME_FIELD, p.WAN_OID)
+    kind = conn_type(entry)
     if kind == "bridge":
         return WanStatus(up=False, connection_type="bridge")
     state = need(entry, g.WAN_STATUS_FIELD, p.WAN_OID)

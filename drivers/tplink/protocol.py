@@ -1,6 +1,7 @@
 """Wire format of the TP-Link EX/"gdprJson" web protocol (protocol note §3 and §4), shared
-by the driver and the simulator. Only confirmed ([C]) names live here; guessed ones are
-in `guessed.py`.
+by the driver and the simulator. Names the public EX client S1 (AlexandrErohin/
+TP-Link-Archer-C6U, tplinkrouterc6u/client/ex.py and mr.py) itself sends or reads live
+here ([C] in the note); everything else, with its graded evidence, is in `guessed.py`.
 
     POST /cgi/getGDPRParm   -> var ee="..";\\nvar nn="..";\\nvar seq="..";\\n$.ret=0;
     POST /cgi_gdpr?9        body "sign=<hex>\\r\\ndata=<base64>\\r\\n" (+ "tag=<b64>\\r\\n" on GCM)
@@ -55,12 +56,31 @@ WAN_NAME_FIELD = "name"
 WAN_IP_FIELD = "connIPv4Address"
 WAN_GATEWAY_FIELD = "connIPv4Gateway"
 WAN_DNS_FIELD = "connIPv4DnsServer"
+WAN_MAC_FIELD = "MACAddr"
+WAN_MASK_FIELD = "connIPv4SubnetMask"
 WIFI_OID = "DEV2_ADT_WIFI_COMMON"
 WIFI_STACKS: dict[Band, str] = {Band.GHZ_2_4: "1,0,0,0,0,0", Band.GHZ_5: "2,0,0,0,0,0"}
 WIFI_ENABLE_FIELD = "primaryEnable"
+#: The guest network's switch on the same instance (S1 `set_wifi` writes it with `so`).
+WIFI_GUEST_ENABLE_FIELD = "guestEnable"
 #: [I S11] rather than [C], but every Wi-Fi client of the dialect reads it.
 WIFI_SSID_FIELD = "primarySSID"
 REBOOT_OID = "ACT_REBOOT"
+
+# Read by S1 `get_status` / `get_ipv4_status` / `get_ipv4_dhcp_leases` at every poll: a
+# device (or simulator) that refuses them breaks every public EX client.
+LAN_OID = "DEV2_ADT_LAN"
+LAN_FIELDS = ("MACAddress", "IPAddress", "IPSubnetMask", "DHCPv4Enable")
+HOST_OID = "DEV2_HOST_ENTRY"
+HOST_FIELDS = (
+    "active", "X_TP_LanConnType", "physAddress", "IPAddress", "hostName", "leaseTimeRemaining",
+)
+#: `X_TP_LanConnType` codes (S1 `CLIENT_TYPES`): wired, then host/guest per band.
+HOST_WIRED, HOST_24, HOST_GUEST_24, HOST_5, HOST_GUEST_5 = 0, 1, 2, 3, 4
+MEM_OID = "DEV2_MEM_STATUS"
+MEM_FIELDS = ("total", "free")
+PROC_OID = "DEV2_PROC_STATUS"
+PROC_FIELDS = ("CPUUsage",)
 
 # --- JavaScript answers ------------------------------------------------------------------------
 

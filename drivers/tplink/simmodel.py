@@ -2,32 +2,41 @@
 
 `SimDevice`'s common fields (pppoe_user, dns, wifi, rx_dbm...) stay the single source of
 truth, so the lab and the tests can plant drift here the same way as in every family.
-Field names come from `protocol` ([C]) and `guessed` ([G]), shared with the driver.
+Field names come from `protocol` (what S1 reads) and `guessed` (graded), shared with the
+driver. Besides what our driver reads, the objects a public EX client reads at every poll
+are served (LAN, hosts, memory, CPU: S1 `get_status`), with the fields S1 and the S11
+type definitions show, so a stranger's client runs against the simulator unchanged.
+Writes live in `simwrites.py`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import string
+import random
 from typing import Any
 
 from cpe.models import Band, WanError
-from drivers.sim import Fault, SimDevice
+from drivers.sim import SimDevice
 from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
 
 #: The disabled management (TR-069) connection ONUs list first, and the customer's WAN.
 MGMT_WAN_STACK = "1,0,0,0,0,0"
 CUSTOMER_WAN_STACK = "2,0,0,0,0,0"
+LAN_STACK = "1,0,0,0,0,0"
+OPTICAL_STACK = "1,0,0,0,0,0"
 _WAN_NAMES = {
     "pppoe": "pppoe_gpon_3_3",
     "dhcp": "ipoe_gpon_0_2_d",
     "static": "static_gpon_0_2",
     "bridge": "bridge_gpon_0_2",
 }
-_BAND_BY_STACK = {stack: band for band, stack in p.WIFI_STACKS.items()}
-_META = frozenset({"stack", "pstack", "isuseractive"})
-_PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
+_CONN_TYPES = {
+    kind: shown
+    for shown, kind in (*g.WAN_TYPE_BY_CONN_TYPE.items(), *g.WAN_TYPE_BY_CONN_TYPE_GUESSED.items())
+}
+_BAND_NAMES = {Band.GHZ_2_4: "2.4GHz", Band.GHZ_5: "5GHz"}
+META = frozenset({"stack", "pstack", "isuseractive"})
+LAN_IP = "192.168.1.1"
 
 
 class Refused(Exception):
@@ -38,12 +47,42 @@ class Refused(Exception):
         self.code = code
 
 
-class RebootMidWrite(Exception):
-    """Fault knob: part of the write was applied, then the device rebooted."""
-
-
 def has_radios(dev: SimDevice) -> bool:
     return bool(dev.extra.get("wifi_radios", True))
+
+
+# --- per-device furniture drawn once (LAN hosts, guest networks, memory) ---------------------
+
+
+def furnish(dev: SimDevice, rng: random.Random) -> None:
+    """Plausible LAN clients, guest networks and memory for the objects public clients
+    poll; drawn from the lab's seeded `rng` so a lab is reproducible."""
+    hosts: list[dict[str, str]] = []
+    if has_radios(dev):
+        kinds = [p.HOST_WIRED, p.HOST_24, p.HOST_5, p.HOST_24]
+        for i, kind in enumerate(kinds[: rng.randint(1, len(kinds))]):
+            mac = "3C:22:FB:" + ":".join(f"{rng.randrange(256):02X}" for _ in range(3))
+            hosts.append({
+                "active": "1" if i < 3 else "0",
+                "X_TP_LanConnType": str(kind),
+                "physAddress": mac,
+                "IPAddress": f"192.168.1.{100 + i}",
+                "hostName": rng.choice(["notebook", "celular", "smart-tv", "tablet"]) + f"-{i}",
+                "leaseTimeRemaining": str(rng.randrange(600, 86400)),
+                "addressSource": "DHCP",
+            })
+        dev.extra["guest"] = {
+            band: {
+                g.WIFI_GUEST_SSID_FIELD: f"{state.ssid}_Convidados",
+                g.WIFI_GUEST_PSK_FIELD: f"convidado-{rng.randrange(10**6):06d}",
+                p.WIFI_GUEST_ENABLE_FIELD: "0",
+            }
+            for band, state in dev.wifi.items()
+        }
+    dev.extra["hosts"] = hosts
+    dev.extra["mem_total"] = 262144
+    dev.extra["mem_free"] = rng.randrange(70000, 140000)
+    dev.extra["cpu"] = rng.randrange(2, 30)
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -51,6 +90,7 @@ def has_radios(dev: SimDevice) -> bool:
 
 def _dev_info(dev: SimDevice) -> dict[str, str]:
     return {
+        "manufacturer": "TP-Link",
         "modelName": dev.model_name,
         "softwareVersion": dev.firmware,
         "hardwareVersion": dev.hardware,
@@ -73,8 +113,9 @@ def _customer_wan(dev: SimDevice) -> dict[str, str]:
     entry = {
         p.WAN_ENABLE_FIELD: "1",
         p.WAN_NAME_FIELD: _WAN_NAMES.get(dev.wan_type, "ipoe_gpon_0_2_d"),
+        g.WAN_CONN_TYPE_FIELD: _CONN_TYPES.get(dev.wan_type, "DHCP"),
         g.WAN_STATUS_FIELD: _wan_state(dev),
-        "MACAddr": dev.mac,
+        p.WAN_MAC_FIELD: dev.mac,
     }
     if dev.wan_type == "bridge":
         return entry
@@ -84,14 +125,14 @@ def _customer_wan(dev: SimDevice) -> dict[str, str]:
     entry |= {
         p.WAN_IP_FIELD: dev.wan_ip if up else p.NO_ADDRESS,
         p.WAN_GATEWAY_FIELD: dev.wan_gateway if up else p.NO_ADDRESS,
-        "connIPv4SubnetMask": "255.255.255.255" if up else p.NO_ADDRESS,
+        p.WAN_MASK_FIELD: "255.255.255.255" if up else p.NO_ADDRESS,
         p.WAN_DNS_FIELD: dns,
-        g.WAN_ERROR_FIELD: g.WAN_ERROR_CODES.get(dev.wan_error or WanError.CONNECTING, ""),
         g.DNS_MANUAL_FIELD: "1" if dev.manual_dns else "0",
-        g.DNS_SERVERS_FIELD: ",".join(dev.dns) if dev.manual_dns else "",
+        g.WAN_ERROR_FIELD: g.WAN_ERROR_CODES.get(dev.wan_error or WanError.CONNECTING, ""),
     }
-    if dev.wan_type == "pppoe":
-        entry[g.PPPOE_USER_FIELD] = dev.pppoe_user
+    pppoe = dev.wan_type == "pppoe"
+    entry[g.PPPOE_USER_FIELD] = dev.pppoe_user if pppoe else ""
+    entry[g.PPPOE_PASSWORD_FIELD] = dev.pppoe_password if pppoe else ""
     return entry
 
 
@@ -100,15 +141,28 @@ def _wans(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
     mgmt = {
         p.WAN_ENABLE_FIELD: "0",
         p.WAN_NAME_FIELD: "ipoe_gpon_0_1_d",
+        g.WAN_CONN_TYPE_FIELD: "DHCP",
         g.WAN_STATUS_FIELD: g.WAN_STATUS_DOWN,
-        "MACAddr": dev.mac,
+        p.WAN_MAC_FIELD: dev.mac,
         p.WAN_IP_FIELD: p.NO_ADDRESS,
         p.WAN_GATEWAY_FIELD: p.NO_ADDRESS,
-        "connIPv4SubnetMask": p.NO_ADDRESS,
+        p.WAN_MASK_FIELD: p.NO_ADDRESS,
         p.WAN_DNS_FIELD: f"{p.NO_ADDRESS},{p.NO_ADDRESS}",
+        g.DNS_MANUAL_FIELD: "0",
         g.WAN_ERROR_FIELD: g.WAN_ERROR_CODES[WanError.CONNECTING],
+        g.PPPOE_USER_FIELD: "",
+        g.PPPOE_PASSWORD_FIELD: "",
     }
     return [(MGMT_WAN_STACK, mgmt), (CUSTOMER_WAN_STACK, _customer_wan(dev))]
+
+
+def guest_of(dev: SimDevice, band: Band) -> dict[str, str]:
+    guests: dict[Band, dict[str, str]] = dev.extra.setdefault("guest", {})
+    return guests.setdefault(band, {
+        g.WIFI_GUEST_SSID_FIELD: "Convidados",
+        g.WIFI_GUEST_PSK_FIELD: "convidados-123",
+        p.WIFI_GUEST_ENABLE_FIELD: "0",
+    })
 
 
 def _wifi(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
@@ -118,18 +172,39 @@ def _wifi(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
     for band, stack in p.WIFI_STACKS.items():
         state = dev.wifi.get(band)
         if state is not None:
-            out.append(
-                (
-                    stack,
-                    {
-                        p.WIFI_ENABLE_FIELD: "1" if state.enabled else "0",
-                        p.WIFI_SSID_FIELD: state.ssid,
-                        g.WIFI_PSK_FIELD: state.psk,
-                        "guestEnable": "0",
-                    },
-                )
-            )
+            fields = {
+                "band": _BAND_NAMES[band],
+                p.WIFI_ENABLE_FIELD: "1" if state.enabled else "0",
+                p.WIFI_SSID_FIELD: state.ssid,
+                g.WIFI_PSK_FIELD: state.psk,
+                **guest_of(dev, band),
+            }
+            out.append((stack, fields))
     return out
+
+
+def _lan(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
+    return [(LAN_STACK, {
+        "MACAddress": dev.mac,
+        "IPAddress": LAN_IP,
+        "IPSubnetMask": "255.255.255.0",
+        "DHCPv4Enable": "0" if dev.wan_type == "bridge" else "1",
+    })]
+
+
+def _hosts(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
+    hosts: list[dict[str, str]] = dev.extra.get("hosts", [])
+    return [(f"{i},0,0,0,0,0", dict(h)) for i, h in enumerate(hosts, start=1)]
+
+
+def _memory(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
+    total = int(dev.extra.get("mem_total", 262144))
+    free = int(dev.extra.get("mem_free", total // 2))
+    return [(p.DEFAULT_STACK, {"total": str(total), "free": str(free)})]
+
+
+def _cpu(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
+    return [(p.DEFAULT_STACK, {"CPUUsage": str(dev.extra.get("cpu", 5))})]
 
 
 def _power(value: float | None) -> str:
@@ -139,32 +214,40 @@ def _power(value: float | None) -> str:
 def _optical(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
     rx = dev.rx_dbm if dev.pon_registered else None
     fields = {g.OPTICAL_RX_FIELD: _power(rx), g.OPTICAL_TX_FIELD: _power(dev.tx_dbm)}
-    return [(g.OPTICAL_STACK, fields)]
+    return [(OPTICAL_STACK, fields)]
 
 
 def _pon(dev: SimDevice) -> list[tuple[str, dict[str, str]]]:
-    return [(g.PON_STACK, {g.PON_STATUS_FIELD: g.PON_STATUS_UP if dev.pon_registered else "Down"})]
+    status = g.PON_STATUS_UP if dev.pon_registered else "Down"
+    return [(g.PON_STACK, {g.PON_STATUS_FIELD: status})]
+
+
+_OBJECTS = {
+    p.DEV_INFO_OID: lambda dev: [(p.DEFAULT_STACK, _dev_info(dev))],
+    p.WAN_OID: _wans,
+    p.LAN_OID: _lan,
+    p.HOST_OID: _hosts,
+    p.MEM_OID: _memory,
+    p.PROC_OID: _cpu,
+    g.OPTICAL_OID: _optical,
+    g.PON_OID: _pon,
+}
 
 
 def instances(dev: SimDevice, oid: str) -> list[tuple[str, dict[str, str]]]:
-    if oid == p.DEV_INFO_OID:
-        return [(p.DEFAULT_STACK, _dev_info(dev))]
-    if oid == p.WAN_OID:
-        return _wans(dev)
     if oid == p.WIFI_OID and has_radios(dev):
         return _wifi(dev)
-    if oid == g.OPTICAL_OID:
-        return _optical(dev)
-    if oid == g.PON_OID:
-        return _pon(dev)
-    raise Refused(g.ERR_BAD_NAME)
+    build = _OBJECTS.get(oid)
+    if build is None:
+        raise Refused(g.ERR_BAD_NAME)
+    return build(dev)
 
 
 def read(dev: SimDevice, operation: str, oid: str, data: dict[str, Any]) -> Any:
     """`go`: one instance (by stack), `gl`/`gs`: every instance; only the named fields
     when the request names some."""
     found = instances(dev, oid)
-    wanted = [k for k in data if k not in _META]
+    wanted = [k for k in data if k not in META]
 
     def view(stack: str, fields: dict[str, str]) -> dict[str, str]:
         out = {k: fields[k] for k in wanted if k in fields} if wanted else dict(fields)
@@ -178,117 +261,3 @@ def read(dev: SimDevice, operation: str, oid: str, data: dict[str, Any]) -> Any:
                 return view(inst_stack, fields)
         raise Refused(g.ERR_NO_INSTANCE)
     return [view(s, f) for s, f in found]
-
-
-# --- writes --------------------------------------------------------------------------------
-
-
-def _attrs(data: dict[str, Any], allowed: set[str]) -> dict[str, str]:
-    attrs = {k: str(v) for k, v in data.items() if k not in _META}
-    if not attrs or set(attrs) - allowed:
-        raise Refused(g.ERR_BAD_NAME)
-    return attrs
-
-
-def _check(ok: bool) -> None:
-    if not ok:
-        raise Refused(g.ERR_BAD_VALUE)
-
-
-def _ssid_ok(ssid: str) -> bool:
-    return 1 <= len(ssid.encode()) <= 32 and all(ord(c) >= 32 and ord(c) != 127 for c in ssid)
-
-
-def _psk_ok(psk: str) -> bool:
-    if len(psk) == 64 and all(c in string.hexdigits for c in psk):
-        return True
-    return 8 <= len(psk) <= 63 and all(c in _PRINTABLE for c in psk)
-
-
-def _write_wifi(dev: SimDevice, stack: str, data: dict[str, Any]) -> None:
-    band: Band | None = _BAND_BY_STACK.get(stack)
-    if not has_radios(dev):
-        raise Refused(g.ERR_BAD_NAME)
-    if band is None or band not in dev.wifi:
-        raise Refused(g.ERR_NO_INSTANCE)
-    attrs = _attrs(data, {p.WIFI_SSID_FIELD, g.WIFI_PSK_FIELD, p.WIFI_ENABLE_FIELD})
-    ssid, psk = attrs.get(p.WIFI_SSID_FIELD), attrs.get(g.WIFI_PSK_FIELD)
-    enable = attrs.get(p.WIFI_ENABLE_FIELD)
-    _check(ssid is None or _ssid_ok(ssid))
-    _check(psk is None or _psk_ok(psk))
-    _check(enable in (None, "0", "1"))
-    state = dev.wifi[band]
-    if dev.knobs.fault is Fault.REBOOT_MID_WRITE:
-        if ssid is not None:
-            state.ssid = ssid
-        dev.reboot()
-        raise RebootMidWrite
-    if ssid is not None:
-        state.ssid = ssid
-    if psk is not None:
-        state.psk = psk
-    if enable is not None:
-        state.enabled = enable == "1"
-    dev.counters.writes += 1
-
-
-def _dns_list(value: str) -> list[str]:
-    parts = [x.strip() for x in value.split(",") if x.strip()]
-    _check(1 <= len(parts) <= 2)
-    try:
-        return [str(ipaddress.IPv4Address(x)) for x in parts]
-    except ValueError:
-        raise Refused(g.ERR_BAD_VALUE) from None
-
-
-def _write_wan(dev: SimDevice, stack: str, data: dict[str, Any], allowed: set[str]) -> None:
-    if stack != CUSTOMER_WAN_STACK:
-        raise Refused(g.ERR_NO_INSTANCE)
-    attrs = _attrs(data, allowed)
-    # A bridged WAN has no PPP session nor resolver of its own.
-    _check(dev.wan_type != "bridge")
-    user = attrs.get(g.PPPOE_USER_FIELD)
-    password = attrs.get(g.PPPOE_PASSWORD_FIELD)
-    manual = attrs.get(g.DNS_MANUAL_FIELD)
-    servers = attrs.get(g.DNS_SERVERS_FIELD)
-    _check(user is None or (0 < len(user) <= 128 and not any(c.isspace() for c in user)))
-    _check(password is None or 0 < len(password) <= 118)
-    _check(manual in (None, "0", "1"))
-    dns = _dns_list(servers) if servers is not None else None
-    _check(manual != "1" or dns is not None or bool(dev.dns))
-    if dev.knobs.fault is Fault.REBOOT_MID_WRITE:
-        if user is not None:
-            dev.pppoe_user = user
-        elif dns:
-            dev.dns = [dns[0], *dev.dns[1:]]
-        dev.reboot()
-        raise RebootMidWrite
-    if manual is not None or dns is not None:
-        dev.manual_dns = manual == "1" if manual is not None else dev.manual_dns
-        if dns is not None:
-            dev.dns = dns
-        dev.counters.writes += 1
-    if user is not None or password is not None:
-        # apply_pppoe counts the write and restarts the WAN (the port drops).
-        dev.apply_pppoe(user or dev.pppoe_user, password or dev.pppoe_password)
-
-
-def write(dev: SimDevice, oid: str, data: dict[str, Any]) -> None:
-    stack = str(data.get("stack", p.DEFAULT_STACK))
-    if oid == p.WIFI_OID:
-        _write_wifi(dev, stack, data)
-        return
-    allowed: set[str] = set()
-    if oid == g.PPPOE_OID:
-        allowed |= {g.PPPOE_USER_FIELD, g.PPPOE_PASSWORD_FIELD}
-    if oid == g.DNS_OID:
-        allowed |= {g.DNS_MANUAL_FIELD, g.DNS_SERVERS_FIELD}
-    if not allowed:
-        raise Refused(g.ERR_BAD_NAME)
-    _write_wan(dev, stack, data, allowed)
-
-
-def action(dev: SimDevice, oid: str) -> None:
-    if oid != p.REBOOT_OID:
-        raise Refused(g.ERR_BAD_NAME)
-    dev.reboot()

@@ -12,8 +12,16 @@ from drivers.zyxel.sim_profiles import apply_profile
 from tests.conformance.harness import Harness
 
 
-def _tplink_gcm(dev: SimDevice) -> None:
-    dev.extra["cipher"] = "gcm"  # newer XC220-G3v firmware: AES-GCM bodies
+def _tplink(profile: str) -> Callable[[SimDevice], None]:
+    """A TP-Link firmware profile (drivers/tplink/simulator.py SIM_PROFILES)."""
+
+    def customize(dev: SimDevice) -> None:
+        dev.extra["profile"] = profile
+
+    return customize
+
+
+_tplink_gcm = _tplink("gcm")  # newer firmware: AES-GCM bodies
 
 
 def _fiberhome_fixed_key(dev: SimDevice) -> None:
@@ -48,7 +56,16 @@ HARNESSES: list[Harness] = [
     Harness(id="mercusys-mr30g-open-read", model="mercusys-mr30g", profile="mr30g-v1-open-read"),
     Harness(id="tplink-onu", model="tplink-onu"),
     Harness(id="tplink-onu-gcm", model="tplink-onu", customize=_tplink_gcm),
+    Harness(id="tplink-onu-gcm-oaep", model="tplink-onu", customize=_tplink("gcm-oaep")),
+    Harness(
+        id="tplink-onu-gcm-oaep-joined", model="tplink-onu",
+        customize=_tplink("gcm-oaep-joined"),
+    ),
     Harness(id="tplink-xz000-g3", model="tplink-xz000-g3", expects=frozenset({Capability.STATUS})),
+    Harness(
+        id="tplink-xz000-g3-gcm", model="tplink-xz000-g3", customize=_tplink("gcm"),
+        expects=frozenset({Capability.STATUS}),
+    ),
     Harness(id="zte-onu", model="zte-onu", garbage_content_type="text/xml"),
     # F6600R-style: change-password prompt, then a reload of / before any data call.
     Harness(

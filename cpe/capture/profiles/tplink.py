@@ -18,6 +18,7 @@ from cpe.capture.fixture import HttpExchange, HttpMessage
 from cpe.capture.pins import KeyPin
 from cpe.capture.profiles.base import HttpProfile, TextRule, split_target
 from cpe.capture.scrub import Scrubber
+from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
 from drivers.tplink.crypto import CipherError, CipherMode, SessionCipher
 
@@ -34,7 +35,7 @@ def _load(d: Mapping[str, str]) -> SessionCipher:
 
 
 _OPEN_ACTS = frozenset({p.LOGIN_OID, p.LOGOUT_OID})
-_READ_PATHS = frozenset({p.PARM_PATH, p.BUSY_PATH, "/"})
+_READ_PATHS = frozenset({p.PARM_PATH, p.BUSY_PATH, "/", g.TPENCRYPT_JS_PATH, g.LIB_JS_PATH})
 
 
 def _act_of(cipher: SessionCipher, body: str) -> dict[str, Any] | None:
@@ -50,6 +51,12 @@ class TplinkProfile(HttpProfile):
     family = "tplink"
     pins = (KeyPin(PIN, "drivers.tplink.driver:new_session_cipher", _dump, _load),)
     text_rules = (TextRule(re.compile(r'var\s+token\s*=\s*"(?P<value>[^"]*)"'), kind="token"),)
+    # Secret fields of the DEV2_ objects (guessed.py names them for driver and simulator).
+    extra_fields = {  # noqa: RUF012 - read-only table
+        g.WIFI_PSK_FIELD: "wifi_key",
+        g.WIFI_GUEST_PSK_FIELD: "wifi_key",
+        g.PPPOE_PASSWORD_FIELD: "password",
+    }
     notes = (
         "chave e IV AES de cada login fixados (gravados na captura e devolvidos ao driver na "
         "reprodução): as respostas gravadas decifram como no equipamento",
