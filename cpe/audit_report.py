@@ -19,6 +19,7 @@ from cpe.audit import VERDICTS
 from cpe.audit_compare import since_previous
 from cpe.audit_fix import FIX_OUTCOMES
 from cpe.audit_words import (
+    CONTRACT_PT,
     TRANSPORT_PT,
     drifts_pt,
     local_time,
@@ -35,14 +36,6 @@ FIX_PT = {
     "would_fix": "seria corrigido",
     "failed": "falhou",
     "skipped": "pulado",
-}
-CONTRACT_PT = {
-    "ok": "ativo",
-    "late": "em atraso",
-    "reduced": "velocidade reduzida",
-    "blocked": "bloqueado",
-    "disabled": "desativado",
-    "unknown": "não encontrado",
 }
 
 

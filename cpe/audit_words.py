@@ -37,6 +37,15 @@ WAN_ERROR_PT = {
     "connecting": "conectando",
     "other": "motivo não informado",
 }
+#: cpe.policy.ContractCheck.state.
+CONTRACT_PT = {
+    "ok": "ativo",
+    "late": "em atraso",
+    "reduced": "velocidade reduzida",
+    "blocked": "bloqueado",
+    "disabled": "desativado",
+    "unknown": "não encontrado",
+}
 TRANSPORT_PT = {"http": "web", "ssh": "SSH", "telnet": "Telnet"}
 RUN_STATE_PT = {
     "started": "em andamento",
