@@ -196,6 +196,8 @@ class TechDesk:
             detail = r["detail"] or {}
             optical = detail.get("optical") or {}
             error = detail.get("error") or {}
+            notes = [str(error["mensagem"])] if error.get("mensagem") else []
+            notes += [str(d) for d in detail.get("drift_detail") or [] if d]
             audits.append(
                 {
                     "at": r["at"],
@@ -206,10 +208,7 @@ class TechDesk:
                     "divergencias_pt": drifts_pt(r["drifts"]),
                     "rx_dbm": optical.get("rx_dbm"),
                     "sinal_pt": optical_pt(optical.get("verdict")),
-                    "detalhe": "; ".join(
-                        [str(error["mensagem"])] * bool(error.get("mensagem"))
-                        + [str(d) for d in detail.get("drift_detail") or [] if d]
-                    ),
+                    "detalhe": "; ".join(notes),
                 }
             )
         actions = [
