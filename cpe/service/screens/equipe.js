@@ -13,6 +13,14 @@ const VEREDITO_PT = {
 const VEREDITOS = Object.keys(VEREDITO_PT);
 const DIVERGENCIA_PT = { dns: "DNS", ssid: "SSID", wifi_key: "senha Wi-Fi", pppoe: "PPPoE", optical: "sinal óptico" };
 const ESTADO_PT = { running: "em andamento", finished: "concluída", interrupted: "interrompida" };
+const ACAO_PT = {
+  reconfigure: "Reaplicar configuração", alterar_wifi_ixc: "Wi-Fi gravado no IXC",
+  mostrar_senha: "Senha exibida", abrir_os_n3: "O.S. N3 aberta",
+};
+const RESULTADO_PT = {
+  verified: "feito e conferido", error: "falhou", unverified: "não confirmado", dry_run: "simulação",
+  shown: "exibida", opened: "aberta", saved: "gravado", interrupted: "interrompido",
+};
 const CORRECAO_PT = { fixed: "corrigido", would_fix: "seria corrigido", failed: "falhou", skipped: "pulado" };
 
 async function api(method, path, body) {

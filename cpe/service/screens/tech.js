@@ -151,6 +151,7 @@ async function iniciarAuditoria(ev) {
   const msg = $("auditoria-msg");
   if (status !== 202) { aviso(msg, "falha", erroDe(data)); return; }
   aviso(msg, "ok", "Auditoria " + data.run_id + " iniciada.");
+  msg.dataset.run = data.run_id;
   await carregarLista();
   abrirExecucao(data.run_id);
 }
@@ -420,7 +421,8 @@ async function abrirEquipamento(login) {
         .filter((x) => x).join(" · ")]);
   }
   for (const h of data.acoes) {
-    eventos.push([h.at, quando(h.at), "ação", (h.action || "") + " por " + (h.operator || "?"), h.outcome || "",
+    eventos.push([h.at, quando(h.at), "ação", (ACAO_PT[h.action] || h.action || "") + " por " + (h.operator || "?"),
+      RESULTADO_PT[h.outcome] || h.outcome || "",
       [(h.changed || []).map((x) => DIVERGENCIA_PT[x] || x).join(", "), h.message || ""].filter((x) => x).join(" — ")]);
   }
   eventos.sort((x, y) => (x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : 0));
