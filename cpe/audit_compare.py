@@ -169,6 +169,10 @@ def previous_run(journal: Journal, run_id: str) -> str | None:
 
 
 def since_previous(journal: Journal, run_id: str) -> Comparison | None:
+    """None for the first completed run of its scope, and for a run not finished yet
+    (its missing devices would read as "removed")."""
+    if not is_complete(journal, run_id):
+        return None
     earlier = previous_run(journal, run_id)
     return compare(journal, earlier, run_id) if earlier is not None else None
 

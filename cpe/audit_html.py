@@ -18,7 +18,7 @@ from html import escape
 from typing import IO, Any
 
 from cpe.audit import VERDICT_PT, VERDICTS
-from cpe.audit_compare import KIND_PT, Comparison, scope_of, since_previous
+from cpe.audit_compare import KIND_PT, Comparison, is_complete, scope_of, since_previous
 from cpe.audit_html_assets import CSS, JS
 from cpe.audit_report import (
     FIX_PT,
@@ -160,7 +160,14 @@ def _run_times(journal: Journal, run_id: str) -> tuple[str | None, str | None]:
     return started, finished
 
 
-def _since_section(journal: Journal, previous: Comparison | None, tz: tzinfo) -> str:
+def _since_section(
+    journal: Journal, previous: Comparison | None, tz: tzinfo, *, complete: bool
+) -> str:
+    if not complete:
+        return (
+            '<section class="since" id="desde"><h2>Desde a auditoria anterior</h2>'
+            "<p>A comparação aparece quando a auditoria terminar.</p></section>\n"
+        )
     if previous is None:
         return (
             '<section class="since" id="desde"><h2>Desde a auditoria anterior</h2>'
@@ -321,7 +328,9 @@ def write_html(journal: Journal, run_id: str, fh: IO[str], *, tz: tzinfo | None 
         f"<title>Auditoria {_e(run_id)}</title><style>{CSS}{hidden_css}</style></head><body>\n"
     )
     fh.write(_header(journal, run_id, head, zone))
-    fh.write(_since_section(journal, since_previous(journal, run_id), zone))
+    complete = is_complete(journal, run_id)
+    previous = since_previous(journal, run_id)
+    fh.write(_since_section(journal, previous, zone, complete=complete))
     fh.write("<h2>Resumo</h2>")
     fh.write(_cards(head))
     fh.write('<section class="charts">')

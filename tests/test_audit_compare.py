@@ -153,6 +153,15 @@ def test_compare_refuses_unknown_or_unfinished_runs(planted: Planted) -> None:
     running = journal.start_run("teste", {"selection": {}})
     with pytest.raises(InputError, match="não terminou"):
         compare_finished(journal, first, running)
+    # A run still going compares with nothing yet (its missing devices are not "removed").
+    assert since_previous(journal, running) is None
+    import io
+
+    from cpe.audit_html import write_html
+
+    buf = io.StringIO()
+    write_html(journal, running, buf)
+    assert "A comparação aparece quando a auditoria terminar" in buf.getvalue()
 
 
 def _cpe(w: World, *args: str) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Column, Table
 
 from cpe.audit import VERDICT_PT, VERDICTS, DeviceResult, RunOutcome
-from cpe.audit_compare import Comparison, since_previous
+from cpe.audit_compare import Comparison, is_complete, since_previous
 from cpe.audit_fix import FIX_OUTCOMES, FixResult
 from cpe.audit_report import FIX_PT, device_rows, flat_row, per_model, summary
 from cpe.audit_words import drifts_pt
@@ -189,7 +189,8 @@ class PlainProgress:
 def print_table(console: Console, journal: Journal, run_id: str, limit: int = 1000) -> None:
     head = summary(journal, run_id)
     state = {"finished": "concluída", "interrupted": "interrompida"}.get(head.state or "", "?")
-    print_since(console, since_previous(journal, run_id))
+    if is_complete(journal, run_id):
+        print_since(console, since_previous(journal, run_id))
     overview = Table(title=f"Auditoria {run_id} — {state} — {head.total} equipamentos")
     overview.add_column("Veredito")
     overview.add_column("Qtde", justify="right")
