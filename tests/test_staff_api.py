@@ -156,6 +156,7 @@ def test_runs_progress_and_plan(
     assert plan["perdem_conexao"] == ["a.pppoe"] and plan["total_perdem_conexao"] == 1
     assert [p["login"] for p in plan["pulados"]] == ["c.bloq"]
     assert "bloqueado" in plan["pulados"][0]["motivo"]
+    assert client.get("/api/tec/execucoes/nada/relatorio.html", headers=tec).status_code == 404
     report = client.get(f"/api/tec/execucoes/{runs['finished']}/relatorio.html", headers=tec)
     assert report.status_code == 200
     assert "frame-ancestors 'self'" in report.headers["content-security-policy"]

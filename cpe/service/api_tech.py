@@ -74,7 +74,7 @@ def run(p: Tecnico, request: Request, run_id: RunId) -> dict[str, Any]:
 @router.get("/execucoes/{run_id}/relatorio.html")
 def embedded_report(p: Tecnico, request: Request, run_id: RunId) -> Response:
     d = desk(request)
-    d.run(run_id)  # 404 for an unknown run
+    d.require_run(run_id)  # 404 for an unknown run
     buf = io.StringIO()
     write_html(d.journal, run_id, buf, tz=provider_tz(d.backend.settings.timezone))
     return Response(

@@ -93,7 +93,7 @@ class TechDesk:
 
     # -- runs -------------------------------------------------------------------------------
 
-    def _require_run(self, run_id: str) -> list[dict[str, Any]]:
+    def require_run(self, run_id: str) -> list[dict[str, Any]]:
         events = self.journal.run_events_of(run_id)
         if not events:
             raise ApiError(404, "not_found", NOT_FOUND_PT.format(run=run_id))
@@ -133,7 +133,7 @@ class TechDesk:
         return out
 
     def run(self, run_id: str) -> dict[str, Any]:
-        events = self._require_run(run_id)
+        events = self.require_run(run_id)
         data = self._run_summary(run_id, events)
         done, last_at = self.journal.result_progress(run_id)
         state = data["estado"]
@@ -219,7 +219,7 @@ class TechDesk:
     # -- bulk fix ---------------------------------------------------------------------------
 
     def _require_finished(self, run_id: str) -> list[dict[str, Any]]:
-        events = self._require_run(run_id)
+        events = self.require_run(run_id)
         if audit_state(events) != "finished":
             raise ApiError(409, "refused", NOT_FINISHED_PT.format(run=run_id))
         return events
