@@ -47,7 +47,7 @@ function desenharLista() {
     return [quandoCurto(r.iniciada_em), rotuloEscopo(r), estado, r.feitos, r.contagens.ok, r.contagens.drift,
       r.contagens.unreachable, dtxt];
   });
-  const t = tabela(["Início", "Filtros", "Estado", "Equip.", "Conf.", "Div.", "S/ resp.", "Δ div."], linhas, "auditorias");
+  const t = tabela(["Início", "Filtros", "Estado", "Total", "Conf.", "Div.", "S/resp", "Δ div"], linhas, "auditorias");
   t.id = "tabela-auditorias";
   Array.from(t.tBodies[0].rows).forEach((tr, i) => {
     tr.className = "clicavel" + (atual && atual === execucoes[i].run_id ? " escolhida" : "");
