@@ -1,20 +1,35 @@
 """The audit report as one self-contained HTML file (to open, sort and forward).
 
-Inline CSS and vanilla JS only, no CDN, and a Content-Security-Policy that forbids the
-page any network request: the file works offline and leaks nothing when opened. Two
-inline SVG charts (verdicts per model, drift types per model), summary counts, and a
-table that sorts on a header click and filters by text, verdict and model. Every value
-is HTML-escaped; the rows come from the journal, which holds no secret.
+Inline CSS and vanilla JS only (cpe.audit_html_assets), no CDN, and a
+Content-Security-Policy that forbids the page any network request: the file works
+offline and leaks nothing when opened. At the top, what changed since the previous
+audit of the same scope; then the counts, two inline SVG charts (verdicts per model,
+drift types per model), and a table that fits a 1366-px screen, sorts on a header click
+(empty values last), filters by text, verdict and model, hides or shows columns, and
+opens a details row per device. Words are Portuguese, times the provider's; the page
+holds no generation time, so rendering a finished run again gives the same file. Every
+value is HTML-escaped; the rows come from the journal, which holds no secret.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import tzinfo
 from html import escape
-from typing import IO
+from typing import IO, Any
 
 from cpe.audit import VERDICT_PT, VERDICTS
-from cpe.audit_report import FIX_PT, ModelStats, device_rows, flat_row, per_model, summary
+from cpe.audit_compare import KIND_PT, Comparison, is_complete, scope_of, since_previous
+from cpe.audit_html_assets import CSS, JS
+from cpe.audit_report import (
+    FIX_PT,
+    ModelStats,
+    Summary,
+    device_rows,
+    flat_row,
+    per_model,
+    summary,
+)
+from cpe.audit_words import DRIFT_PT, RUN_STATE_PT, local_time, optical_pt, provider_tz, scope_pt
 from cpe.drift import ORDER as DRIFT_ORDER
 from cpe.journal import Journal
 
@@ -35,21 +50,17 @@ DRIFT_COLOR = {
     "pppoe": "#e53935",
     "optical": "#8e24aa",
 }
-DRIFT_PT = {
-    "dns": "DNS",
-    "ssid": "SSID",
-    "wifi_key": "senha Wi-Fi",
-    "pppoe": "PPPoE",
-    "optical": "sinal óptico",
-}
 
-#: (header, flat_row key, numeric sort)
-COLUMNS = (
-    ("Login", "login", False),
-    ("Modelo", "modelo", False),
-    ("Veredito", "veredito", False),
-    ("Divergências", "divergencias", False),
-    ("Contrato", "contrato", False),
+#: (header, flat_row key or a computed one, shown by default). The defaults fit 1366 px;
+#: the rest are in the "Colunas" menu and in each row's details.
+COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("Login", "login", True),
+    ("Modelo", "modelo", True),
+    ("Veredito", "veredito", True),
+    ("Divergências", "divergencias", True),
+    ("Contrato", "contrato", True),
+    ("Sinal óptico", "optico", True),
+    ("Detalhe", "detalhe", True),
     ("Alcançável", "alcancavel", False),
     ("Acesso", "transporte", False),
     ("Firmware", "firmware", False),
@@ -60,77 +71,12 @@ COLUMNS = (
     ("SSID 2,4 GHz", "ssid_2_4ghz", False),
     ("SSID 5 GHz", "ssid_5ghz", False),
     ("Senha Wi-Fi", "senha_wifi", False),
-    ("RX (dBm)", "rx_dbm", True),
-    ("Erro", "erro", False),
     ("Correção", "correcao", False),
+    ("Auditado em", "auditado_em", False),
 )
-
-CSS = """
-:root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#212121}
-body{margin:0 auto;max-width:1400px;padding:16px 24px}
-h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
-.meta{color:#555;margin:0 0 1rem}
-.cards{display:flex;flex-wrap:wrap;gap:8px}
-.card{border-left:6px solid #999;background:#f5f5f5;padding:6px 12px;min-width:110px}
-.card b{display:block;font-size:1.4rem}.card span{font-size:.85rem;color:#444}
-.charts{display:flex;flex-wrap:wrap;gap:24px}
-.legend{font-size:.8rem;display:flex;flex-wrap:wrap;gap:10px;margin:.3rem 0}
-.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
-.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:.5rem 0}
-.filters input{min-width:260px;padding:4px}
-table{border-collapse:collapse;font-size:.82rem;width:100%}
-th,td{border-bottom:1px solid #e0e0e0;padding:3px 6px;text-align:left;vertical-align:top}
-th{position:sticky;top:0;background:#fafafa;cursor:pointer;user-select:none;white-space:nowrap}
-th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
-td.v{font-weight:600;white-space:nowrap}
-tr[hidden]{display:none}
-.wrap{overflow:auto;max-height:85vh;border:1px solid #e0e0e0}
-"""
-
-JS = """
-(function(){
-  var table=document.getElementById('devices'), body=table.tBodies[0];
-  var rows=Array.prototype.slice.call(body.rows);
-  var text=rows.map(function(r){return r.textContent.toLowerCase();});
-  var q=document.getElementById('q'), fv=document.getElementById('fv'),
-      fm=document.getElementById('fm'), count=document.getElementById('count');
-  function apply(){
-    var s=q.value.trim().toLowerCase(), v=fv.value, m=fm.value, n=0;
-    for(var i=0;i<rows.length;i++){
-      var r=rows[i], show=(!v||r.getAttribute('data-v')===v)&&
-        (!m||r.getAttribute('data-m')===m)&&(!s||text[i].indexOf(s)>=0);
-      r.hidden=!show; if(show){n++;}
-    }
-    count.textContent=n+' de '+rows.length+' equipamentos';
-  }
-  var timer=null;
-  q.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(apply,120);});
-  fv.addEventListener('change',apply); fm.addEventListener('change',apply);
-  var heads=table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(heads,function(th,col){
-    th.addEventListener('click',function(){
-      var asc=!th.classList.contains('asc'), num=th.getAttribute('data-num')==='1';
-      Array.prototype.forEach.call(heads,function(h){h.classList.remove('asc','desc');});
-      th.classList.add(asc?'asc':'desc');
-      var idx=rows.map(function(r,i){return i;});
-      function key(i){
-        var c=rows[i].cells[col];
-        if(num){var x=parseFloat(c.getAttribute('data-n'));return isNaN(x)?-Infinity:x;}
-        return c.textContent.toLowerCase();
-      }
-      var keys=idx.map(key);
-      idx.sort(function(a,b){
-        var ka=keys[a],kb=keys[b]; var r=ka<kb?-1:(ka>kb?1:0);
-        if(r===0){r=a-b;} return asc?r:-r;
-      });
-      rows=idx.map(function(i){return rows[i];}); text=idx.map(function(i){return text[i];});
-      var frag=document.createDocumentFragment();
-      rows.forEach(function(r){frag.appendChild(r);}); body.appendChild(frag);
-    });
-  });
-  apply();
-})();
-"""
+#: At most this many logins per "since the previous audit" list in the page (the JSON
+#: report has them all).
+SINCE_LIST_MAX = 500
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -158,7 +104,8 @@ def _stacked_chart(
     height = max(1, len(models)) * (bar_h + gap) + 10
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + width + 60}" '
-        f'height="{height}" aria-label="{_e(title)}"><title>{_e(title)}</title>'
+        f'height="{height}" viewBox="0 0 {label_w + width + 60} {height}" '
+        f'aria-label="{_e(title)}"><title>{_e(title)}</title>'
     ]
     for i, model in enumerate(models):
         y = 5 + i * (bar_h + gap)
@@ -192,39 +139,204 @@ def _stacked_chart(
     return f'<div><h3>{_e(title)}</h3>{"".join(out)}<div class="legend">{legend}</div></div>'
 
 
-def write_html(journal: Journal, run_id: str, fh: IO[str]) -> None:
+def detail_text(row: dict[str, Any], flat: dict[str, str]) -> str:
+    """What a person reads first about a device: the error, what differs, the fix."""
+    parts = []
+    if flat["erro"]:
+        parts.append(flat["erro"])
+    parts += [d for d in row.get("drift_detail") or [] if d]
+    if flat["correcao"]:
+        parts.append(f"Correção: {flat['correcao']}")
+    return "; ".join(parts)
+
+
+def _run_times(journal: Journal, run_id: str) -> tuple[str | None, str | None]:
+    started = finished = None
+    for event in journal.run_events_of(run_id):
+        if event["event"] == "started" and started is None:
+            started = event["at"]
+        elif event["event"] in ("finished", "interrupted"):
+            finished = event["at"]
+    return started, finished
+
+
+def _since_section(
+    journal: Journal, previous: Comparison | None, tz: tzinfo, *, complete: bool
+) -> str:
+    if not complete:
+        return (
+            '<section class="since" id="desde"><h2>Desde a auditoria anterior</h2>'
+            "<p>A comparação aparece quando a auditoria terminar.</p></section>\n"
+        )
+    if previous is None:
+        return (
+            '<section class="since" id="desde"><h2>Desde a auditoria anterior</h2>'
+            "<p>Primeira auditoria concluída com estes filtros: não há com o que comparar.</p>"
+            "</section>\n"
+        )
+    _, finished = _run_times(journal, previous.run_id)
+    out = [
+        '<section class="since" id="desde"><h2>Desde a auditoria anterior</h2>',
+        f"<p>Comparada com a execução <code>{_e(previous.run_id)}</code>"
+        f"{' (concluída em ' + _e(local_time(finished, tz)) + ')' if finished else ''}: "
+        f"{_e(previous.summary_pt())}.</p>",
+        '<div class="cards">',
+    ]
+    counts = previous.counts
+    colors = {
+        "new": "#f9a825",
+        "resolved": "#2e7d32",
+        "unreachable_new": "#616161",
+        "reachable_again": "#1565c0",
+        "drift_changed": "#8e24aa",
+    }
+    for kind, color in colors.items():
+        out.append(
+            f'<div class="card" style="border-color:{color}" data-kind="{kind}">'
+            f"<b>{counts[kind]}</b><span>{_e(KIND_PT[kind])}</span></div>"
+        )
+    out.append("</div>")
+    lists: list[tuple[str, list[str]]] = [
+        (kind, list(getattr(previous, kind))) for kind in ("new", "resolved")
+    ]
+    lists += [(k, list(getattr(previous, k))) for k in ("unreachable_new", "reachable_again")]
+    lists.append(
+        (
+            "drift_changed",
+            [
+                f"{d['login']}: {', '.join(DRIFT_PT.get(x, x) for x in d['before'])} → "
+                f"{', '.join(DRIFT_PT.get(x, x) for x in d['after'])}"
+                for d in previous.drift_changed
+            ],
+        )
+    )
+    lists += [(k, list(getattr(previous, k))) for k in ("added", "removed")]
+    for kind, items in lists:
+        if not items:
+            continue
+        shown = items[:SINCE_LIST_MAX]
+        more = len(items) - len(shown)
+        out.append(
+            f'<details data-kind="{kind}"><summary>{_e(KIND_PT[kind])} ({len(items)})</summary>'
+            "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in shown) + "</ul>"
+        )
+        if more:
+            out.append(f"<p>… e mais {more} (a lista completa está no relatório JSON).</p>")
+        out.append("</details>")
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def _header(journal: Journal, run_id: str, head: Summary, tz: tzinfo) -> str:
+    started, finished = _run_times(journal, run_id)
+    state_pt = RUN_STATE_PT.get(head.state or "", head.state or "?")
+    when = f"iniciada em {local_time(started, tz)}"
+    if finished and head.state in ("finished", "interrupted"):
+        when += f", {state_pt} em {local_time(finished, tz)}"
+    zone = getattr(tz, "key", None) or str(tz)
+    scope = scope_pt(scope_of(journal.run_params(run_id)))
+    return (
+        "<h1>Auditoria da frota contra o IXC</h1>"
+        f'<p class="meta">Execução <code>{_e(run_id)}</code> — {_e(state_pt)} — '
+        f"{head.total} equipamentos — {_e(scope)} — {_e(when)} "
+        f"(horário de {_e(zone)})</p>\n"
+    )
+
+
+def _cards(head: Summary) -> str:
+    out = ['<section class="cards">']
+    for v in VERDICTS:
+        out.append(
+            f'<div class="card" style="border-color:{VERDICT_COLOR[v]}">'
+            f"<b>{head.counts.get(v, 0)}</b><span>{_e(VERDICT_PT[v])}</span></div>"
+        )
+    for title, fix in (("Correção", head.fix), ("Simulação de correção", head.fix_dry_run)):
+        for outcome, n in fix.items():
+            out.append(
+                f'<div class="card"><b>{n}</b><span>{_e(title)}: '
+                f"{_e(FIX_PT.get(outcome, outcome))}</span></div>"
+            )
+    out.append("</section>\n")
+    return "".join(out)
+
+
+def _filters(models: list[str]) -> str:
+    out = [
+        '<div class="filters">'
+        '<input id="q" type="search" placeholder="Filtrar: login, modelo, erro, SSID…" '
+        'aria-label="Filtrar">'
+        '<select id="fv" aria-label="Veredito"><option value="">todos os vereditos</option>'
+    ]
+    out += [f'<option value="{v}">{_e(VERDICT_PT[v])}</option>' for v in VERDICTS]
+    out.append(
+        '</select><select id="fm" aria-label="Modelo"><option value="">todos os modelos</option>'
+    )
+    out += [f'<option value="{_e(m)}">{_e(m)}</option>' for m in models]
+    out.append('</select><details class="cols"><summary>Colunas</summary><div>')
+    for header, key, shown in COLUMNS:
+        checked = " checked" if shown else ""
+        out.append(
+            f'<label><input type="checkbox" data-col="{key}"{checked}> {_e(header)}</label>'
+        )
+    out.append('</div></details><span id="count"></span></div>\n')
+    return "".join(out)
+
+
+def _row(row: dict[str, Any], tz: tzinfo) -> str:
+    flat = flat_row(row, spreadsheet=False, tz=tz)
+    optical = row.get("optical") or {}
+    rx = optical.get("rx_dbm")
+    flat["optico"] = (
+        f"{flat['rx_dbm']} dBm ({optical_pt(optical.get('verdict'))})"
+        if rx is not None
+        else optical_pt(optical.get("verdict")) if optical.get("verdict") else ""
+    )
+    flat["detalhe"] = detail_text(row, flat)
+    verdict = str(row["verdict"])
+    model = row.get("model") or "desconhecido"
+    out = [
+        f'<tr data-v="{_e(verdict)}" data-m="{_e(model)}">'
+        '<td class="c-abrir"><button type="button" data-abrir="1" aria-expanded="false" '
+        'title="Detalhes">+</button></td>'
+    ]
+    for _header, key, _shown in COLUMNS:
+        value = flat[key]
+        if key == "veredito":
+            out.append(f'<td class="c-{key} v v-{_e(verdict)}">{_e(value)}</td>')
+        elif key == "optico":
+            n = "" if rx is None else rx
+            verdict_class = f" o-{_e(optical.get('verdict'))}" if optical.get("verdict") else ""
+            out.append(f'<td class="c-{key}{verdict_class}" data-n="{_e(n)}">{_e(value)}</td>')
+        else:
+            out.append(f'<td class="c-{key}">{_e(value)}</td>')
+    out.append("</tr>\n")
+    return "".join(out)
+
+
+def write_html(journal: Journal, run_id: str, fh: IO[str], *, tz: tzinfo | None = None) -> None:
+    zone = tz or provider_tz()
     head = summary(journal, run_id)
     stats = per_model(journal, run_id)
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    state_pt = {"finished": "concluída", "interrupted": "interrompida"}.get(
-        head.state or "", head.state or "?"
+    hidden_css = "".join(
+        f"table.h-{key} .c-{key}{{display:none}}" for _h, key, _s in COLUMNS
     )
-    verdict_labels = {v: f"{VERDICT_PT[v]} ({v})" for v in VERDICTS}
+    hidden = " ".join(f"h-{key}" for _h, key, shown in COLUMNS if not shown)
     fh.write(
         '<!DOCTYPE html>\n<html lang="pt-BR"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Auditoria {_e(run_id)}</title><style>{CSS}</style></head><body>\n"
-        "<h1>Auditoria da frota contra o IXC</h1>"
-        f'<p class="meta">Execução <code>{_e(run_id)}</code> — {_e(state_pt)} — '
-        f"{head.total} equipamentos — gerado em {_e(generated)}</p>\n"
-        '<section class="cards">'
+        f"<title>Auditoria {_e(run_id)}</title><style>{CSS}{hidden_css}</style></head><body>\n"
     )
-    for v in VERDICTS:
-        fh.write(
-            f'<div class="card" style="border-color:{VERDICT_COLOR[v]}">'
-            f"<b>{head.counts.get(v, 0)}</b><span>{_e(verdict_labels[v])}</span></div>"
-        )
-    for title, fix in (("Correção", head.fix), ("Simulação de correção", head.fix_dry_run)):
-        for outcome, n in fix.items():
-            fh.write(
-                f'<div class="card"><b>{n}</b><span>{_e(title)}: '
-                f"{_e(FIX_PT.get(outcome, outcome))}</span></div>"
-            )
-    fh.write('</section>\n<h2>Por modelo</h2><section class="charts">')
+    fh.write(_header(journal, run_id, head, zone))
+    complete = is_complete(journal, run_id)
+    previous = since_previous(journal, run_id)
+    fh.write(_since_section(journal, previous, zone, complete=complete))
+    fh.write("<h2>Resumo</h2>")
+    fh.write(_cards(head))
+    fh.write('<section class="charts">')
     fh.write(
         _stacked_chart(
-            "Vereditos por modelo", stats, VERDICTS, VERDICT_COLOR, verdict_labels, "verdicts"
+            "Vereditos por modelo", stats, VERDICTS, VERDICT_COLOR, dict(VERDICT_PT), "verdicts"
         )
     )
     fh.write(
@@ -237,38 +349,14 @@ def write_html(journal: Journal, run_id: str, fh: IO[str]) -> None:
             "drifts",
         )
     )
-    fh.write('</section>\n<h2>Equipamentos</h2>\n<div class="filters">')
-    fh.write(
-        '<input id="q" type="search" placeholder="Filtrar: login, modelo, erro, SSID…" '
-        'aria-label="Filtrar">'
-        '<select id="fv" aria-label="Veredito"><option value="">todos os vereditos</option>'
-    )
-    for v in VERDICTS:
-        fh.write(f'<option value="{v}">{_e(verdict_labels[v])}</option>')
-    fh.write(
-        '</select><select id="fm" aria-label="Modelo"><option value="">todos os modelos</option>'
-    )
-    for model in stats:
-        fh.write(f'<option value="{_e(model)}">{_e(model)}</option>')
-    fh.write(
-        '</select><span id="count"></span></div>\n<div class="wrap"><table id="devices"><thead><tr>'
-    )
-    for header, _key, numeric in COLUMNS:
-        fh.write(f'<th data-num="{1 if numeric else 0}">{_e(header)}</th>')
+    fh.write("</section>\n<h2>Equipamentos</h2>\n")
+    fh.write(_filters(list(stats)))
+    fh.write(f'<div class="wrap"><table id="devices" class="{hidden}"><thead><tr>')
+    fh.write('<th class="c-abrir" aria-label="Detalhes"></th>')
+    for header, key, _shown in COLUMNS:
+        num = ' data-num="1"' if key == "optico" else ""
+        fh.write(f'<th class="c-{key}"{num}>{_e(header)}</th>')
     fh.write("</tr></thead><tbody>\n")
     for row in device_rows(journal, run_id):
-        flat = flat_row(row, spreadsheet=False)
-        model = row.get("model") or "desconhecido"
-        fh.write(f'<tr data-v="{_e(row["verdict"])}" data-m="{_e(model)}">')
-        for _header, key, numeric in COLUMNS:
-            value = flat[key]
-            if key == "veredito":
-                color = VERDICT_COLOR.get(value, "#333")
-                fh.write(f'<td class="v" style="color:{color}">{_e(value)}</td>')
-            elif numeric:
-                raw = (row.get("optical") or {}).get("rx_dbm")
-                fh.write(f'<td data-n="{_e(raw if raw is not None else "")}">{_e(value)}</td>')
-            else:
-                fh.write(f"<td>{_e(value)}</td>")
-        fh.write("</tr>\n")
+        fh.write(_row(row, zone))
     fh.write(f"</tbody></table></div>\n<script>{JS}</script>\n</body></html>\n")

@@ -12,10 +12,22 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import IO, Any
 
 from cpe.audit import VERDICTS
+from cpe.audit_compare import since_previous
 from cpe.audit_fix import FIX_OUTCOMES
+from cpe.audit_words import (
+    CONTRACT_PT,
+    TRANSPORT_PT,
+    drifts_pt,
+    local_time,
+    optical_pt,
+    provider_tz,
+    verdict_pt,
+    wan_error_pt,
+)
 from cpe.journal import Journal
 
 FORMATS = ("table", "json", "csv", "html")
@@ -24,14 +36,6 @@ FIX_PT = {
     "would_fix": "seria corrigido",
     "failed": "falhou",
     "skipped": "pulado",
-}
-CONTRACT_PT = {
-    "ok": "ativo",
-    "late": "em atraso",
-    "reduced": "velocidade reduzida",
-    "blocked": "bloqueado",
-    "disabled": "desativado",
-    "unknown": "não encontrado",
 }
 
 
@@ -127,6 +131,8 @@ def write_json(journal: Journal, run_id: str, fh: IO[str]) -> None:
     the top-level keys takes the slow path.
     """
     head = summary(journal, run_id).as_dict()
+    previous = since_previous(journal, run_id)
+    head["since_previous"] = previous.as_dict() if previous is not None else None
     fh.write("{\n")
     for key, value in head.items():
         fh.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
@@ -201,6 +207,7 @@ CSV_COLUMNS = (
     "sinal_optico",
     "erro",
     "correcao",
+    "auditado_em",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -224,9 +231,25 @@ def _decimal(value: Any) -> str:
     return "" if value is None else f"{float(value):.1f}".replace(".", ",")
 
 
-def flat_row(row: dict[str, Any], *, spreadsheet: bool = True) -> dict[str, str]:
-    """The columns of the CSV (and the HTML table), in Portuguese, no secrets.
-    `spreadsheet`: guard text cells against formula injection (CSV only)."""
+def fix_text(fix: dict[str, Any] | None) -> str:
+    """A fix outcome in words: "corrigido (DNS): motivo"."""
+    if not fix:
+        return ""
+    text = str(FIX_PT.get(fix["outcome"], fix["outcome"]))
+    if fix.get("changed"):
+        text += f" ({drifts_pt(fix['changed'])})"
+    if fix.get("reason"):
+        text += f": {fix['reason']}"
+    return text
+
+
+def flat_row(
+    row: dict[str, Any], *, spreadsheet: bool = True, tz: tzinfo | None = None
+) -> dict[str, str]:
+    """The columns of the CSV (and the HTML table), in Portuguese, no secrets: verdicts,
+    drift kinds, optical and WAN states as words (the JSON keeps the codes); times in
+    the provider's time zone. `spreadsheet`: guard text cells against formula
+    injection (CSV only)."""
     _text = _guarded if spreadsheet else _plain
     wifi = {w["band"]: w for w in row.get("wifi") or []}
     w24, w5 = wifi.get("2.4GHz"), wifi.get("5GHz")
@@ -244,25 +267,19 @@ def flat_row(row: dict[str, Any], *, spreadsheet: bool = True) -> dict[str, str]
     optical = row.get("optical") or {}
     error = row.get("error") or {}
     contract = row.get("contract") or {}
-    fix = row.get("fix") or row.get("fix_dry_run")
-    fix_text = ""
-    if fix:
-        fix_text = FIX_PT.get(fix["outcome"], fix["outcome"])
-        if fix.get("changed"):
-            fix_text += f" ({', '.join(fix['changed'])})"
-        if fix.get("reason"):
-            fix_text += f": {fix['reason']}"
+    fix = fix_text(row.get("fix") or row.get("fix_dry_run"))
+    transport = row.get("transport") or ""
     return {
         "login": _text(row["login"]),
         "modelo": _text(row.get("model") or row.get("model_text") or ""),
-        "veredito": row["verdict"],
-        "divergencias": ", ".join(row.get("drifts") or []),
+        "veredito": verdict_pt(row["verdict"]),
+        "divergencias": drifts_pt(row.get("drifts")),
         "contrato": CONTRACT_PT.get(contract.get("state") or "", contract.get("state") or ""),
         "alcancavel": _yn(row.get("reachable")),
-        "transporte": row.get("transport") or "",
+        "transporte": TRANSPORT_PT.get(transport, transport),
         "firmware": _text(row.get("firmware")),
         "wan": "" if not wan else ("conectada" if wan.get("up") else "desconectada"),
-        "erro_wan": _text(wan.get("error")),
+        "erro_wan": _text(wan_error_pt(wan.get("error"))),
         "pppoe_confere": _yn(row.get("pppoe_ok")),
         "dns": " / ".join(row.get("dns") or []),
         "dns_confere": _yn(row.get("dns_ok")),
@@ -271,13 +288,14 @@ def flat_row(row: dict[str, Any], *, spreadsheet: bool = True) -> dict[str, str]
         "ssid_confere": _yn(all(ssid_flags)) if ssid_flags else "",
         "senha_wifi": key_word,
         "rx_dbm": _decimal(optical.get("rx_dbm")),
-        "sinal_optico": optical.get("verdict") or "",
+        "sinal_optico": optical_pt(optical.get("verdict")),
         "erro": _text(error.get("mensagem")),
-        "correcao": _text(fix_text),
+        "correcao": _text(fix),
+        "auditado_em": local_time(row.get("at"), tz or provider_tz()),
     }
 
 
-def write_csv(journal: Journal, run_id: str, fh: IO[str]) -> None:
+def write_csv(journal: Journal, run_id: str, fh: IO[str], *, tz: tzinfo | None = None) -> None:
     """CSV for a Portuguese-locale spreadsheet: `;` as separator and UTF-8 with BOM.
 
     Excel and LibreOffice in pt-BR use the comma as the decimal separator, so their CSV
@@ -289,8 +307,9 @@ def write_csv(journal: Journal, run_id: str, fh: IO[str]) -> None:
     fh.write("\ufeff")
     writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, delimiter=";", lineterminator="\r\n")
     writer.writeheader()
+    zone = tz or provider_tz()
     for row in device_rows(journal, run_id):
-        writer.writerow(flat_row(row))
+        writer.writerow(flat_row(row, tz=zone))
 
 
 # --- aggregates (HTML chart, terminal) ---------------------------------------------------------

@@ -390,3 +390,97 @@ class Journal:
         ]
         items.sort(key=lambda i: str(i["at"]), reverse=True)
         return items[:limit]
+
+    # -- read-only queries for comparisons and the technicians' screens ---------------------
+    # (appended, read-only: cpe.audit_compare and cpe.service.tech use them)
+
+    def completed_runs(self) -> list[dict[str, Any]]:
+        """Runs with a `finished` event, newest start first: run_id, the rowid and time of
+        their start (rowid orders two runs started in the same second), their params and
+        when they finished."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT s.run_id, s.rowid AS seq, s.at AS started, s.params, "
+                "(SELECT MIN(f.at) FROM run_events f WHERE f.run_id = s.run_id "
+                " AND f.event = 'finished') AS finished "
+                "FROM run_events s WHERE s.event = 'started' AND EXISTS "
+                "(SELECT 1 FROM run_events f WHERE f.run_id = s.run_id AND f.event = 'finished') "
+                "ORDER BY s.rowid DESC"
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "run_id": r["run_id"],
+                "seq": int(r["seq"]),
+                "started": r["started"],
+                "finished": r["finished"],
+                "params": json.loads(r["params"]) if r["params"] else {},
+            }
+            for r in rows
+        ]
+
+    def run_start_seq(self, run_id: str) -> int | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT rowid FROM run_events WHERE run_id=? AND event='started' "
+                "ORDER BY rowid LIMIT 1",
+                (run_id,),
+            )
+            .fetchone()
+        )
+        return int(row[0]) if row else None
+
+    def run_events_of(self, run_id: str) -> list[dict[str, Any]]:
+        """Every event of a run, oldest first."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT at, event, operator, params FROM run_events WHERE run_id=? ORDER BY rowid",
+                (run_id,),
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "at": r["at"],
+                "event": r["event"],
+                "operator": r["operator"],
+                "params": json.loads(r["params"]) if r["params"] else {},
+            }
+            for r in rows
+        ]
+
+    def result_progress(self, run_id: str) -> tuple[int, str | None]:
+        """(results so far, time of the latest one): a run's live progress."""
+        row = (
+            self._conn()
+            .execute("SELECT COUNT(*), MAX(at) FROM audit_results WHERE run_id=?", (run_id,))
+            .fetchone()
+        )
+        return int(row[0]), row[1]
+
+    def audit_results_for(self, login: str, limit: int = 50) -> list[dict[str, Any]]:
+        """One device's audit results with their detail, newest first."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT run_id, at, model, verdict, drifts, detail FROM audit_results "
+                "WHERE login=? ORDER BY at DESC, rowid DESC LIMIT ?",
+                (login, limit),
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "run_id": r["run_id"],
+                "at": r["at"],
+                "model": r["model"],
+                "verdict": r["verdict"],
+                "drifts": json.loads(r["drifts"]),
+                "detail": json.loads(r["detail"]),
+            }
+            for r in rows
+        ]

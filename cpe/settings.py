@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     #: Worker processes of `cpe audit` (cpe.shards): two cores, two GILs.
     audit_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
     fix_concurrency: int = 8
+    #: The provider's time zone: report and page times are shown in it (IANA name).
+    timezone: str = "America/Sao_Paulo"
     #: Who is acting, recorded in the journal (the service sets the logged-in user).
     operator: str = Field(default_factory=lambda: os.environ.get("USER", "cli"))
 

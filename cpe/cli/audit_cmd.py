@@ -25,6 +25,7 @@ from cpe import audit as audit_mod
 from cpe.audit_fix import FAILED, fix_run
 from cpe.audit_html import write_html
 from cpe.audit_report import FIX_PT, FORMATS, write_csv, write_json
+from cpe.audit_words import provider_tz
 from cpe.cli.audit_view import PlainProgress, RichProgress, print_table
 from cpe.cli.output import emit_json, err, fail, out
 from cpe.context import Context
@@ -33,7 +34,13 @@ from drivers.registry import MODEL_KEYS
 
 
 def register(app: typer.Typer) -> None:
-    app.command("audit")(audit)
+    from cpe.cli import audit_report_cmd
+
+    # A group, so `cpe audit report RUN_ID` sits beside `cpe audit [options]`.
+    audit_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+    audit_app.callback()(audit)
+    audit_report_cmd.register(audit_app)
+    app.add_typer(audit_app, name="audit")
     app.command("history")(history)
 
 
@@ -70,6 +77,7 @@ def _graceful(runner: audit_mod.AuditRunner) -> Iterator[dict[str, int]]:
 
 
 def audit(
+    typer_ctx: typer.Context,
     model: Annotated[
         str | None, typer.Option("--model", help="Só este modelo (chave do registro).")
     ] = None,
@@ -128,8 +136,25 @@ def audit(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Mostrar o andamento no stderr.")
     ] = True,
+    compare: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--compare",
+            help="Comparar duas auditorias concluídas (RUN_A RUN_B), sem contatar equipamentos.",
+        ),
+    ] = None,
 ) -> None:
-    """Audita a frota (ou um filtro dela) contra o IXC e gera o relatório."""
+    """Audita a frota (ou um filtro dela) contra o IXC e gera o relatório.
+
+    `cpe audit report RUN_ID` gera de novo o relatório de uma auditoria concluída.
+    """
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    if compare is not None:
+        from cpe.cli.audit_report_cmd import compare as compare_runs
+
+        compare_runs(compare[0], compare[1], fmt)
+        return
     try:
         if fmt not in FORMATS:
             raise InputError(f"formato {fmt!r} desconhecido (use {', '.join(FORMATS)})")
@@ -209,6 +234,9 @@ def audit(
         raise typer.Exit(128 + sig if sig else 1)
     _render(ctx, run_id, fmt, output)
     err.print(f"Execução: {run_id}")
+    from cpe.cli.audit_report_cmd import print_summary
+
+    print_summary(ctx, run_id)
     if fix:
         _print_fix_summary(ctx, run_id, dry_run)
     raise typer.Exit(code)
@@ -224,12 +252,14 @@ def _render(ctx: Context, run_id: str, fmt: str, output: Path | None) -> None:
             print_table(Console(file=fh, width=200, color_system=None), journal, run_id)
     else:
         writer = {"json": write_json, "csv": write_csv, "html": write_html}[fmt]
+        # Times in the provider's zone (JSON keeps ISO UTC and ignores it).
+        tz = {} if fmt == "json" else {"tz": provider_tz(ctx.settings.timezone)}
         if output is None:
-            writer(journal, run_id, sys.stdout)
+            writer(journal, run_id, sys.stdout, **tz)
             sys.stdout.flush()
         else:
             with _open(output) as fh:
-                writer(journal, run_id, fh)
+                writer(journal, run_id, fh, **tz)
     if output is not None:
         err.print(f"[green]✓[/] Relatório gravado em {escape(str(output))}")
 

@@ -22,8 +22,10 @@ from rich.progress import (
 from rich.table import Column, Table
 
 from cpe.audit import VERDICT_PT, VERDICTS, DeviceResult, RunOutcome
+from cpe.audit_compare import Comparison, is_complete, since_previous
 from cpe.audit_fix import FIX_OUTCOMES, FixResult
 from cpe.audit_report import FIX_PT, device_rows, flat_row, per_model, summary
+from cpe.audit_words import drifts_pt
 from cpe.journal import Journal
 
 VERDICT_STYLE = {
@@ -187,6 +189,8 @@ class PlainProgress:
 def print_table(console: Console, journal: Journal, run_id: str, limit: int = 1000) -> None:
     head = summary(journal, run_id)
     state = {"finished": "concluída", "interrupted": "interrompida"}.get(head.state or "", "?")
+    if is_complete(journal, run_id):
+        print_since(console, since_previous(journal, run_id))
     overview = Table(title=f"Auditoria {run_id} — {state} — {head.total} equipamentos")
     overview.add_column("Veredito")
     overview.add_column("Qtde", justify="right")
@@ -195,7 +199,7 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         n = head.counts.get(v, 0)
         pct = f"{100 * n / head.total:.1f}" if head.total else "0"
         style = VERDICT_STYLE.get(v, "")
-        overview.add_row(f"[{style}]{v}[/] ({VERDICT_PT[v]})", str(n), pct)
+        overview.add_row(f"[{style}]{VERDICT_PT[v]}[/]", str(n), pct)
     console.print(overview)
     for title, fix in (("Correção", head.fix), ("Simulação de correção", head.fix_dry_run)):
         if fix:
@@ -205,11 +209,13 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
     models = per_model(journal, run_id)
     if len(models) > 1:
         mt = Table(title="Por modelo")
-        mt.add_column("Modelo")
-        for v in VERDICTS:
-            mt.add_column(v, justify="right")
+        mt.add_column("Modelo", no_wrap=True)
+        # Only the verdicts this run has: the table stays readable on 80 columns.
+        present = [v for v in VERDICTS if any(st.verdicts.get(v) for st in models.values())]
+        for v in present:
+            mt.add_column(VERDICT_PT[v], justify="right")
         for model, st in models.items():
-            mt.add_row(model, *[str(st.verdicts.get(v, 0) or "") for v in VERDICTS])
+            mt.add_row(escape(model), *[str(st.verdicts.get(v, 0) or "") for v in present])
         console.print(mt)
     show_ok = head.total <= 200
     dt = Table(title="Equipamentos" if show_ok else "Equipamentos com problema")
@@ -237,10 +243,10 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         dt.add_row(
             escape(flat["login"]),
             escape(flat["modelo"]),
-            f"[{VERDICT_STYLE.get(row['verdict'], '')}]{escape(row['verdict'])}[/]",
-            flat["divergencias"],
+            f"[{VERDICT_STYLE.get(row['verdict'], '')}]{escape(flat['veredito'])}[/]",
+            escape(flat["divergencias"]),
             escape(flat["contrato"]),
-            flat["transporte"],
+            escape(flat["transporte"]),
             flat["rx_dbm"],
             escape(_detail_text(row, flat)),
         )
@@ -260,3 +266,39 @@ def _detail_text(row: dict[str, Any], flat: dict[str, str]) -> str:
     if flat["correcao"]:
         parts.append(f"Correção: {flat['correcao']}")
     return "; ".join(parts)
+
+
+def print_since(console: Console, previous: Comparison | None) -> None:
+    """What changed since the previous audit of the same scope, above the table report
+    and in the CLI summary."""
+    if previous is None:
+        console.print(
+            "Desde a auditoria anterior: primeira auditoria concluída com estes filtros.",
+            markup=False,
+            highlight=False,
+        )
+        return
+    console.print(
+        f"Desde a auditoria anterior ({previous.run_id}): {previous.summary_pt()}.",
+        markup=False,
+        highlight=False,
+    )
+    labels = (
+        ("new", "Novos divergentes"),
+        ("resolved", "Resolvidos"),
+        ("unreachable_new", "Sem resposta agora"),
+        ("reachable_again", "Respondem de novo"),
+    )
+    for kind, label in labels:
+        logins: list[str] = getattr(previous, kind)
+        if logins:
+            more = f" … (+{len(logins) - 20})" if len(logins) > 20 else ""
+            shown = ", ".join(logins[:20]) + more
+            console.print(f"  {label}: {shown}", markup=False, highlight=False)
+    for d in previous.drift_changed[:20]:
+        before, after = drifts_pt(d["before"]), drifts_pt(d["after"])
+        console.print(
+            f"  Divergência mudou: {d['login']}: {before} → {after}",
+            markup=False,
+            highlight=False,
+        )

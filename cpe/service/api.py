@@ -14,10 +14,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from cpe.service.auth import Principal, admin, agente, service_state, tecnico
+from cpe.service.auth import ApiError, Principal, admin, agente, service_state, tecnico
 from cpe.service.backend import Backend
 from cpe.service.deadline import n3_deadline
-from cpe.service.store import ROLE_PT, parse_role
+from cpe.service.store import ROLE_PT, Role, parse_role
 
 router = APIRouter(prefix="/api")
 
@@ -219,9 +219,32 @@ def add_user(p: Admin, request: Request, body: NewUserBody) -> dict[str, Any]:
     return {"usuario": user.name, "perfil": user.role.value}
 
 
+def _existing_user(request: Request, name: str) -> None:
+    """404 (and nothing written) for a user that does not exist."""
+    if service_state(request).store.user(name) is None:
+        raise ApiError(404, "not_found", f"Usuário {name!r} não existe.")
+
+
+def _last_active_admin(request: Request, name: str) -> bool:
+    admins = [
+        u["name"]
+        for u in service_state(request).store.users()
+        if u["role"] == Role.ADMIN.value and not u["disabled"]
+    ]
+    return admins == [name]
+
+
 @router.patch("/users/{name}")
 def patch_user(p: Admin, request: Request, name: str, body: UserPatchBody) -> dict[str, Any]:
     store = service_state(request).store
+    _existing_user(request, name)
+    demoted = body.role is not None and parse_role(body.role) is not Role.ADMIN
+    if (demoted or body.disabled) and _last_active_admin(request, name):
+        raise ApiError(
+            409,
+            "refused",
+            "Este é o único administrador ativo: crie ou reative outro antes.",
+        )
     if body.role is not None:
         store.set_role(name, parse_role(body.role))
     if body.disabled is not None:
@@ -236,12 +259,14 @@ def patch_user(p: Admin, request: Request, name: str, body: UserPatchBody) -> di
 
 @router.get("/users/{name}/tokens")
 def list_tokens(p: Admin, request: Request, name: str) -> dict[str, Any]:
+    _existing_user(request, name)
     return {"tokens": service_state(request).store.tokens(name)}
 
 
 @router.post("/users/{name}/tokens", status_code=201)
 def new_token(p: Admin, request: Request, name: str, body: TokenBody) -> dict[str, Any]:
     store = service_state(request).store
+    _existing_user(request, name)
     token_id, token = store.new_token(name, body.label)
     store.event(p.user.name, "admin_token_created", f"{name} id={token_id}")
     return {

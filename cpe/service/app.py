@@ -18,11 +18,12 @@ from fastapi.staticfiles import StaticFiles
 
 from cpe import actions
 from cpe.errors import CpeError, DeviceError, InventoryError
-from cpe.service import api, pages
+from cpe.service import api, pages, staff
 from cpe.service.auth import ApiError, ServiceState
 from cpe.service.backend import Backend, outcome
 from cpe.service.config import ServiceConfig
 from cpe.service.deadline import Clock, now_local
+from cpe.service.limits import BodyLimit
 from cpe.service.ratelimit import RateLimiter
 from cpe.service.store import UserStore
 from cpe.settings import Settings, load_settings
@@ -80,10 +81,12 @@ def create_app(
         limiter=RateLimiter(config.rate_burst, config.rate_per_s),
         login_limiter=RateLimiter(config.login_burst, config.login_per_s),
         config=config,
+        login_ip_limiter=RateLimiter(config.login_ip_burst, config.login_ip_per_s),
     )
     app.state.backend = backend or Backend(settings, config, clock=clock)
     app.include_router(api.router)
     app.include_router(pages.router)
+    staff.mount(app)  # technicians' and admins' screens and their API
     static_dir = resources.files("cpe.service") / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
 
@@ -130,6 +133,9 @@ def create_app(
             ),
             status_code=500,
         )
+
+    # Before routing, so before authentication; inside the headers middleware below.
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
 
     @app.middleware("http")
     async def headers(

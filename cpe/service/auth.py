@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -64,6 +64,8 @@ class ServiceState:
     limiter: RateLimiter
     login_limiter: RateLimiter
     config: ServiceConfig
+    #: Failed logins per client address (cpe.service.pages).
+    login_ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(50.0, 0.1))
 
 
 def service_state(request: Request) -> ServiceState:

@@ -380,7 +380,12 @@ class Backend:
                 detail_pt="Relatórios de auditoria ainda não disponíveis nesta instalação.",
             ) from None
         buf = io.StringIO()
-        write(journal, run_id, buf)
+        if fmt == "json":
+            write(journal, run_id, buf)
+        else:  # times in the provider's zone
+            from cpe.audit_words import provider_tz
+
+            write(journal, run_id, buf, tz=provider_tz(self.settings.timezone))
         return buf.getvalue(), media
 
     def vault_listing(self) -> dict[str, Any]:

@@ -18,9 +18,15 @@ class ServiceConfig(BaseSettings):
     #: Per-user token bucket: `rate_burst` requests at once, `rate_per_s` sustained.
     rate_burst: float = 60.0
     rate_per_s: float = 2.0
-    #: Login attempts per user name and per client address: burst, then one a minute.
+    #: Login attempts per user name: burst, then one a minute (a success resets it).
     login_burst: float = 5.0
     login_per_s: float = 1.0 / 60.0
+    #: Failed logins per client address: a ceiling for guessing across many names that a
+    #: whole call centre behind one proxy (successful logins cost nothing) never reaches.
+    login_ip_burst: float = 50.0
+    login_ip_per_s: float = 0.1
+    #: Request bodies above this are refused (413) before being read or authenticated.
+    max_body_bytes: int = 1024 * 1024
     session_hours: float = 12.0
     #: Mark cookies Secure (set it when the service sits behind HTTPS).
     secure_cookies: bool = False

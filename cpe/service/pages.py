@@ -24,6 +24,7 @@ from cpe.service.auth import (
     same_origin,
     service_state,
 )
+from cpe.service.staff_pages import staff_nav
 from cpe.service.store import ROLE_PT
 
 router = APIRouter()
@@ -85,7 +86,11 @@ def login(
         return _login_page(request, LOGIN_CSRF_PT, 403)
     name = usuario.strip().lower()
     client = request.client.host if request.client else "?"
-    wait = max(state.login_limiter.take(f"user:{name}"), state.login_limiter.take(f"ip:{client}"))
+    # Every attempt counts against the name; only failures against the address, so a
+    # call centre behind one proxy logging in all at once never reaches its ceiling.
+    wait = max(
+        state.login_limiter.take(f"user:{name}"), state.login_ip_limiter.wait(f"ip:{client}")
+    )
     if wait > 0:
         state.store.event(name, "login_rate_limited", client)
         resp = _login_page(request, LOGIN_LIMITED_PT.format(s=math.ceil(wait)), 429)
@@ -93,6 +98,7 @@ def login(
         return resp
     user = state.store.authenticate(name, senha)
     if user is None:
+        state.login_ip_limiter.take(f"ip:{client}")
         state.store.event(name, "login_failed", client)
         return _login_page(request, LOGIN_FAILED_PT, 401)
     state.login_limiter.reset(f"user:{name}")
@@ -130,15 +136,15 @@ def index(request: Request) -> Response:
     if found is None:
         return RedirectResponse("/login", status_code=303)
     user, session = found
-    return HTMLResponse(
-        _render(
-            "index.html",
-            csrf=session.csrf,
-            usuario=user.name,
-            perfil=user.role.value,
-            perfil_pt=ROLE_PT[user.role],
-        )
+    page = _render(
+        "index.html",
+        csrf=session.csrf,
+        usuario=user.name,
+        perfil=user.role.value,
+        perfil_pt=ROLE_PT[user.role],
     )
+    # Links to the technicians' and admins' screens, for the roles that may open them.
+    return HTMLResponse(page.replace("<!--nav-equipe-->", staff_nav(user.role)))
 
 
 @router.get("/healthz")

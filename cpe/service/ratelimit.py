@@ -57,6 +57,18 @@ class RateLimiter:
                 return 60.0
             return (cost - bucket.tokens) / self.per_second
 
+    def wait(self, key: str) -> float:
+        """Like `take`, without spending: 0.0 when a token is there, else the wait."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return 0.0
+            tokens = min(self.capacity, bucket.tokens + (now - bucket.stamp) * self.per_second)
+            if tokens >= 1.0:
+                return 0.0
+            return 60.0 if self.per_second <= 0 else (1.0 - tokens) / self.per_second
+
     def reset(self, key: str) -> None:
         with self._lock:
             self._buckets.pop(key, None)
