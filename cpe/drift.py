@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from cpe.models import Band, Capability, DeviceStatus, WanError
-from cpe.policy import OpticalVerdict, optical_verdict
+from cpe.policy import OPTICAL_TEXT_PT, OpticalVerdict, optical_verdict
 from cpe.settings import Settings
 from inventory.models import Subscriber
 
@@ -86,7 +86,7 @@ def find_drifts(
         )
         if verdict in (OpticalVerdict.WARNING, OpticalVerdict.CRITICAL, OpticalVerdict.NO_SIGNAL):
             rx = status.optical.rx_dbm if status.optical else None
-            out.append(Drift(OPTICAL, detail_pt=f"sinal óptico {verdict} (RX {rx} dBm)"))
+            out.append(Drift(OPTICAL, detail_pt=f"{OPTICAL_TEXT_PT[verdict]} (RX {rx} dBm)"))
     return out
 
 

@@ -132,7 +132,7 @@ def index(request: Request) -> Response:
     user, session = found
     return HTMLResponse(
         _render(
-            "index.html",
+            "agent.html",
             csrf=session.csrf,
             usuario=user.name,
             perfil=user.role.value,
