@@ -99,7 +99,7 @@ def offers(
     tv_only: bool,
 ) -> list[dict[str, Any]]:
     """The device actions for this page, each with its confirmation."""
-    if not allowed or tv_only or report is None:
+    if not allowed or tv_only:
         return []
     if sub.equipment_owner == "P":
         return [
@@ -109,7 +109,7 @@ def offers(
                 "tipo": "dados",
             }
         ]
-    if device_state(report) != "ok":
+    if report is None or device_state(report) != "ok":
         return []
     drifts = set(report.drifts)
     out: list[dict[str, Any]] = []
