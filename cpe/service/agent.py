@@ -226,6 +226,7 @@ class AgentDesk:
             # IXC already holds the new Wi-Fi: say plainly that the two now differ.
             body = failure(exc)
             body["texto"] = WIFI_DIFFERS_PT + " Motivo: " + body["texto"]
+            body["avisos"] = [a for a in body.get("avisos", []) if a != WIFI_DIFFERS_PT]
             body["ixc_e_equipamento_diferentes"] = True
             body["tentar_de_novo"] = "aplicar_wifi_ixc"
             return False, body

@@ -116,11 +116,21 @@ function limparCliente(login) {
   $("estado").replaceChildren(el("li", "info", "Consultando o equipamento…"));
 }
 
+let emCarga = null;  // the login whose page is being read right now
+
 async function abrirCliente(login) {
+  // The same customer asked for again while its read is under way (a double click, the
+  // single search result opened for you): one device read, not two.
+  if (emCarga === login) return;
   $("vazio").hidden = true;
   $("cliente").hidden = false;
   limparCliente(login);
-  await carregar(login, true);
+  emCarga = login;
+  try {
+    await carregar(login, true);
+  } finally {
+    if (emCarga === login) emCarga = null;
+  }
 }
 
 async function carregar(login, focar) {
@@ -362,7 +372,8 @@ function etapa(id, ev) {
   if (anterior) { anterior.className = "feita"; anterior.querySelector(".estado-etapa").textContent = "feito"; }
   const li = el("li", "atual");
   li.dataset.etapa = ev.etapa;
-  li.append(el("span", "nome-etapa", ev.texto), el("span", "tempo", " (" + segundos(ev.t_s) + ")"), el("span", "estado-etapa", "em andamento"));
+  const aos = ev.t_s < 10 ? ev.t_s.toFixed(1).replace(".", ",") + " s" : segundos(ev.t_s);
+  li.append(el("span", "nome-etapa", ev.texto), el("span", "tempo", " (aos " + aos + ")"), el("span", "estado-etapa", "em andamento"));
   ol.append(li);
 }
 
