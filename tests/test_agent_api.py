@@ -283,7 +283,7 @@ def test_ixc_written_but_device_failed_says_they_differ_and_retry_fixes_it(
     view = _view(client, ana, login)
     assert view["acoes"] == []  # the device does not answer: nothing to apply now
     dev.knobs.web_down = False
-    assert [a["id"] for a in _view(client, ana, login)["acoes"]][0] == "aplicar_wifi_ixc"
+    assert next(a["id"] for a in _view(client, ana, login)["acoes"]) == "aplicar_wifi_ixc"
     retry = _run(client, ana, login, acao="aplicar_wifi_ixc")
     assert retry["fim"]["resultado"]["ok"] is True
     assert dev.wifi[Band.GHZ_2_4].ssid == "Casa Nova"
@@ -361,9 +361,7 @@ def test_pppoe_fix_streams_its_stages_and_names_what_changed(
 # --- only actions that can work -----------------------------------------------------------------
 
 
-def test_offers_follow_the_device_state(
-    w: World, client: TestClient, ana: dict[str, str]
-) -> None:
+def test_offers_follow_the_device_state(w: World, client: TestClient, ana: dict[str, str]) -> None:
     dns_only, _ = w.add("mercusys-ac12g", dns_drift=True, ssid_drift=False)
     view = _view(client, ana, dns_only)
     assert [a["id"] for a in view["acoes"]] == ["corrigir_dns", "alterar_wifi"]

@@ -178,9 +178,7 @@ def _open(page: Any, service: Service, login: str, *, logged_in: bool = False) -
 
 
 def _actions(page: Any) -> list[str]:
-    ids: list[str] = page.eval_on_selector_all(
-        "#acoes button", "bs => bs.map(b => b.dataset.acao)"
-    )
+    ids: list[str] = page.eval_on_selector_all("#acoes button", "bs => bs.map(b => b.dataset.acao)")
     return ids
 
 
@@ -294,9 +292,7 @@ def test_dns_fix_confirms_what_changes_and_shows_the_stages(page: Any, service: 
     _no_canary(page)
 
 
-def test_pppoe_fix_warns_of_the_outage_and_streams_each_stage(
-    page: Any, service: Service
-) -> None:
+def test_pppoe_fix_warns_of_the_outage_and_streams_each_stage(page: Any, service: Service) -> None:
     who = service.login_at(3)
     _open(page, service, who)
     assert "reaplicar_pppoe" in _actions(page)
@@ -375,7 +371,7 @@ def test_wifi_written_to_ixc_but_not_to_the_device_says_so_and_retries(
     ssid.fill("Casa Nova do Cliente")
     page.fill("#wifi-senha-24GHz", "nova-senha-2024")
     # The router goes away between the page's read and the agent's click.
-    dead = ".".join(host.split(".")[:2] + ["254", "254"])
+    dead = ".".join([*host.split(".")[:2], "254", "254"])
     _set_login(service, who, ip=dead)
     try:
         page.click("#btn-wifi-salvar")
@@ -388,16 +384,14 @@ def test_wifi_written_to_ixc_but_not_to_the_device_says_so_and_retries(
     finally:
         _set_login(service, who, ip=host)
     page.click('#resultado button[data-acao="tentar_de_novo"]')
-    page.wait_for_function(
-        "() => document.querySelector('#resultado').classList.contains('ok')"
-    )
+    page.wait_for_function("() => document.querySelector('#resultado').classList.contains('ok')")
     assert "Feito e conferido" in page.locator("#resultado").inner_text()
     page.locator("#estado", has_text="Casa Nova do Cliente").wait_for()
     page.locator("#historico td", has_text="Wi-Fi gravado no IXC").first.wait_for()
     _no_canary(page)
 
 
-# --- 5. the runbook's procedures --------------------------------------------------------------------
+# --- 5. the runbook's procedures ---------------------------------------------------------------
 
 
 def _procedure(page: Any, pid: str) -> str:
@@ -511,7 +505,7 @@ def test_n3_shows_the_runbook_message_before_opening(page: Any, service: Service
     _no_canary(page)
 
 
-# --- 8. keyboard only, accessibility -----------------------------------------------------------------
+# --- 8. keyboard only, accessibility ------------------------------------------------------------
 
 
 def _tab_to(page: Any, selector: str, limit: int = 60) -> None:
