@@ -518,13 +518,16 @@ def _tab_to(page: Any, selector: str, limit: int = 60) -> None:
 
 def test_keyboard_only_from_login_to_a_fixed_device(page: Any, service: Service) -> None:
     who = service.login_at(6)
+    focused = "(id) => document.activeElement && document.activeElement.id === id"
     page.goto(service.url + "/")
-    page.keyboard.type("ana")  # the user field has the focus on arrival
+    page.wait_for_function(focused, arg="usuario")  # the user field has the focus on arrival
+    page.keyboard.type("ana")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORDS["ana"])
     page.keyboard.press("Enter")
     page.wait_for_url(service.url + "/")
-    page.keyboard.type(who)  # the search field has the focus
+    page.wait_for_function(focused, arg="q")  # then the search field has it
+    page.keyboard.type(who)
     page.keyboard.press("Enter")
     _loaded(page, who)
     assert page.evaluate("document.activeElement.id") == "cliente-titulo"

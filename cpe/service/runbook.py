@@ -218,7 +218,8 @@ def procedures(sit: Situation, hours: Hours, now: datetime) -> list[Procedure]:
                 "Roteador próprio do cliente",
                 R_OWN_ROUTER,
                 "Não é erro: o roteador é do cliente e o provedor não tem acesso a ele. "
-                "Ajude o cliente a configurá-lo com os dados do PPPoE abaixo.",
+                "Ajude o cliente a configurá-lo com o login e a senha do PPPoE (em “Dados "
+                "do cliente”).",
                 automatico=True,
             )
         )
