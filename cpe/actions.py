@@ -36,6 +36,7 @@ from cpe.policy import (
     require_actionable,
 )
 from cpe.progress import Progress, Stage, noop
+from cpe.vocab import CHANGE_PT, WAN_ERROR_PT, words_pt
 from drivers.base import Driver
 from drivers.registry import DRIVERS, driver_class
 from inventory.models import Subscriber
@@ -112,7 +113,8 @@ def target_for(
         model=sub.model,
         transport=transport or sub.transport,
         cli_port=cli_port if cli_port is not None else sub.cli_port,
-        label=f"{sub.login} ({sub.host}:{sub.port})",
+        # Read inside messages: "O equipamento não respondeu (joao.silva em 10.0.0.9:2389)."
+        label=f"{sub.login} em {sub.host}:{sub.port}",
     )
 
 
@@ -244,7 +246,8 @@ def _summary_pt(
             "PPPoE NÃO conectado: o provedor recusou usuário/senha (erro de autenticação)."
         )
     else:
-        lines.append(f"PPPoE NÃO conectado ({st.wan.error or 'motivo desconhecido'}).")
+        reason = WAN_ERROR_PT.get(str(st.wan.error or "other"), WAN_ERROR_PT["other"])
+        lines.append(f"PPPoE NÃO conectado: {reason}.")
     if st.dns:
         dns_ok = not any(d.name == drift_mod.DNS for d in drifts)
         shown = " / ".join(str(d) for d in st.dns[:2])
@@ -434,7 +437,7 @@ class _Run:
             model=sub.model,
             operation="verify",
             detail_pt=(
-                f"A releitura não confirmou: {', '.join(bad)}. "
+                f"A releitura não confirmou: {words_pt(bad, CHANGE_PT)}. "
                 + ("As alterações não confirmadas foram desfeitas. " if result.rolled_back else "")
                 + (
                     "O provedor recusou o PPPoE do IXC: confira login/senha no IXC. "
@@ -466,7 +469,7 @@ class _Run:
             state = (
                 "as alterações foram desfeitas"
                 if result.rolled_back
-                else f"alterado mas não conferido: {', '.join(result.unverified)}"
+                else f"alterado, mas não conferido: {words_pt(result.unverified, CHANGE_PT)}"
             )
             result.message_pt = f"{exc.pt()} ({state})"
         else:

@@ -24,6 +24,7 @@ from cpe.audit_words import CONTRACT_PT
 from cpe.batch import Batch
 from cpe.context import Context
 from cpe.errors import CpeError, PolicyRefused, Unsupported
+from cpe.vocab import CONTRACT_STATE_PT
 
 log = logging.getLogger("cpe.audit")
 
@@ -86,9 +87,10 @@ def plan_for(row: dict[str, Any]) -> FixJob | FixResult:
     login = str(row["login"])
     contract = (row.get("detail") or {}).get("contract") or {}
     if contract and contract.get("allowed") is False:
-        state = contract.get("state") or "blocked"
-        words = CONTRACT_PT.get(state, state)
-        return FixResult(login, SKIPPED, reason=BLOCKED_PT.format(state=words))
+        state = contract.get("state") or "bloqueado"
+        return FixResult(
+            login, SKIPPED, reason=BLOCKED_PT.format(state=CONTRACT_STATE_PT.get(state, state))
+        )
     fixable = tuple(d for d in row.get("drifts") or [] if d in FIXABLE)
     if not fixable:
         return FixResult(login, SKIPPED, reason=OPTICAL_ONLY_PT)

@@ -57,9 +57,26 @@ def lock_offset(key: str) -> int:
     return int.from_bytes(digest, "big") >> (64 - _OFFSET_BITS)
 
 
+#: Devices the current thread holds: a nested hold of the same device is a no-op, so a
+#: caller can keep a device across several steps (the service's Wi-Fi change holds it
+#: across the IXC write and the device write) while each step still takes the lock.
+_held = threading.local()
+
+
+def _held_keys() -> set[str]:
+    keys: set[str] | None = getattr(_held, "keys", None)
+    if keys is None:
+        keys = _held.keys = set()
+    return keys
+
+
 @contextmanager
 def device_lock(home: Path, key: str, *, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the lock for `key` (host:port); raise SessionBusy if someone else holds it."""
+    held = _held_keys()
+    if key in held:
+        yield
+        return
     tlock = _thread_lock(key)
     acquired = tlock.acquire(timeout=wait_s) if wait_s > 0 else tlock.acquire(blocking=False)
     if not acquired:
@@ -72,9 +89,11 @@ def device_lock(home: Path, key: str, *, wait_s: float = 0.0) -> Iterator[None]:
             raise SessionBusy(
                 "device locked by another process", device=key, detail_pt=BUSY_PT
             ) from None
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
     finally:
         tlock.release()

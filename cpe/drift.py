@@ -86,9 +86,7 @@ def find_drifts(
         )
         if verdict in (OpticalVerdict.WARNING, OpticalVerdict.CRITICAL, OpticalVerdict.NO_SIGNAL):
             rx = status.optical.rx_dbm if status.optical else None
-            # Words, not the code: reports and the page show this text as it is.
-            text = OPTICAL_TEXT_PT[verdict]
-            out.append(Drift(OPTICAL, detail_pt=f"{text} (RX {rx} dBm)"))
+            out.append(Drift(OPTICAL, detail_pt=f"{OPTICAL_TEXT_PT[verdict]} (RX {rx} dBm)"))
     return out
 
 

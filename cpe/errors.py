@@ -45,7 +45,9 @@ __all__ = [
     "VerifyFailed",
 ]
 
-N3_HINT = "Abra uma O.S. para o N3 (prazo: 24 h corridas em dias úteis, 48 h aos fins de semana)."
+#: The runbook's deadline words: "24h corridas em dias de semana, 48h corridas aos fins de semana".
+N3_DEADLINE_PT = "prazo: 24 h corridas em dias de semana, 48 h corridas aos fins de semana"
+N3_HINT = f"Abra uma O.S. para o N3 ({N3_DEADLINE_PT})."
 
 
 class CpeError(Exception):
@@ -162,15 +164,16 @@ class DeviceError(CpeError):
 
 class DeviceUnreachable(DeviceError):
     kind = "unreachable"
-    pt_template = "Equipamento sem resposta em {device} (porta de gerência)."
+    pt_template = "O equipamento não respondeu na porta de gerência ({device})."
     next_step_pt = (
-        "Confirme com o cliente se o equipamento está ligado; sem acesso remoto, " + N3_HINT
+        "Confirme com o cliente se o equipamento está ligado. Sem acesso remoto, abra uma "
+        f"O.S. para o N3 ({N3_DEADLINE_PT})."
     )
 
 
 class Timeout(DeviceUnreachable):
     kind = "unreachable"
-    pt_template = "O equipamento em {device} não respondeu a tempo."
+    pt_template = "O equipamento não respondeu a tempo ({device})."
 
 
 class AuthError(DeviceError):

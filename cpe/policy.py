@@ -2,6 +2,8 @@
 
 - Blocked (CM manual, CA automático) or deactivated (D) contracts: no action and no service
   order; guide the customer to pay (runbook: "Não abrem O.S. para clientes bloqueados").
+- Paused contracts (`contrato_suspenso`): not a payment block, so no payment text; pause
+  and reactivation go to the provider as an O.S. of Outras Demandas.
 - Late (FA) or reduced speed (status_velocidade R): act, but tell the agent: 15 days late
   → reduced to 100 Mbps, 30 days → blocked.
 - Customer-owned routers (tipo_equipamento P): the ISP has no access to them.
@@ -18,9 +20,14 @@ from cpe.models import OpticalPower
 from inventory.models import InternetStatus, Subscriber
 
 BLOCKED_GUIDANCE = (
-    "Contrato bloqueado: não realizar atendimento técnico nem abrir O.S. Oriente o cliente "
-    "a emitir a segunda via (bot do chat, opção 1 - SEGUNDA VIA DO BOLETO) e enviar o "
-    "comprovante; a liberação é feita após o pagamento (não há desbloqueio de confiança)."
+    "Contrato bloqueado: não realizar atendimento técnico nem abrir O.S. (nem Outras "
+    "Demandas). Oriente o cliente a emitir a segunda via (bot do chat, opção 1 - SEGUNDA VIA "
+    "DO BOLETO) e enviar o comprovante de pagamento; não há desbloqueio de confiança."
+)
+PAUSED_GUIDANCE = (
+    "Contrato pausado: não é bloqueio por falta de pagamento. Em caso de pausa no contrato, "
+    "ou religue de contrato pausado: abrir O.S. de Outras Demandas, enviando para o provedor. "
+    "Caso o financeiro esteja em dia, podemos desbloquear e, após, enviar para o provedor."
 )
 DISABLED_GUIDANCE = (
     "Contrato desativado: não há serviço de internet ativo para este login. "
@@ -44,7 +51,7 @@ OWN_ROUTER_NOTICE = (
 class ContractCheck:
     allowed: bool
     notices: list[str] = field(default_factory=list)
-    state: str = "ok"  # ok | late | reduced | blocked | disabled | unknown
+    state: str = "ok"  # ok | late | reduced | paused | blocked | disabled | unknown
 
 
 def check_contract(sub: Subscriber) -> ContractCheck:
@@ -53,6 +60,10 @@ def check_contract(sub: Subscriber) -> ContractCheck:
         return ContractCheck(True, ["Contrato não encontrado no IXC para este login."], "unknown")
     if c.status_internet is InternetStatus.DISABLED:
         return ContractCheck(False, [DISABLED_GUIDANCE], "disabled")
+    if c.paused:
+        # Checked before "blocked": IXC may also block the access while the contract is
+        # paused, and the payment text would then be wrong.
+        return ContractCheck(False, [PAUSED_GUIDANCE], "paused")
     if c.blocked:
         return ContractCheck(False, [BLOCKED_GUIDANCE], "blocked")
     notices: list[str] = []

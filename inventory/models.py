@@ -41,6 +41,8 @@ class ContractState(Frozen):
     #: `status_velocidade`: N normal, R reduzida.
     speed_reduced: bool = False
     plan: str | None = None
+    #: `contrato_suspenso` = S: paused (a temporary suspension, not a payment block).
+    paused: bool = False
 
     @property
     def blocked(self) -> bool:

@@ -125,7 +125,9 @@ CANARY = "Canario-Adm1n-7f3a9c"
 
 
 @contextmanager
-def lab_world(home: Path, block_start: int) -> Iterator[tuple[Settings, list[dict[str, Any]]]]:
+def lab_world(
+    home: Path, block_start: int, *, wan_restart_s: float = 0.5
+) -> Iterator[tuple[Settings, list[dict[str, Any]]]]:
     """A 16-device lab in `home` whose every admin password is CANARY."""
     from cpe.lab import control
     from cpe.settings import load_settings
@@ -137,7 +139,9 @@ def lab_world(home: Path, block_start: int) -> Iterator[tuple[Settings, list[dic
         for var in ("CPE_IXC_URL", "CPE_IXC_TOKEN", "CPE_INVENTORY_CSV", "CPE_VAULT_KEY"):
             mp.delenv(var, raising=False)
         settings = load_settings()
-        control.up(settings, size=16, admin_password=SecretStr(CANARY), wan_restart_s=0.5)
+        control.up(
+            settings, size=16, admin_password=SecretStr(CANARY), wan_restart_s=wan_restart_s
+        )
         try:
             settings = load_settings()
             yield settings, control.status(settings)["devices"]

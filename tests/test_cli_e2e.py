@@ -48,7 +48,7 @@ def test_unreachable_device(lab: Lab) -> None:
     data = _json(proc)
     assert data["reachable"] is False
     assert data["error"]["kind"] == "unreachable"
-    assert "sem resposta" in data["error"]["mensagem"]
+    assert "não respondeu na porta de gerência" in data["error"]["mensagem"]
 
 
 def test_dry_run_touches_nothing_then_reconfigure_fixes(lab: Lab) -> None:

@@ -207,7 +207,7 @@ def test_canary_admin_password_never_leaves_the_server(
     with TestClient(client.app) as browser:
         csrf = login(browser, "ana")
         seen.add(browser.get("/"))
-        seen.add(browser.get("/static/app.js"))
+        seen.add(browser.get("/static/agent.js"))
         seen.add(
             browser.post(
                 f"/api/customers/{devices[0]['login']}/reveal",

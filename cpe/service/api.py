@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from cpe.service.auth import ApiError, Principal, admin, agente, service_state, tecnico
 from cpe.service.backend import Backend
@@ -37,10 +37,14 @@ def backend(request: Request) -> Backend:
 
 
 class ReconfigureBody(BaseModel):
-    pppoe: bool = False
-    dns: bool = False
-    wifi: bool = False
-    dry_run: bool = False
+    # Strict booleans and no unknown fields: with every flag false reconfigure does
+    # everything (PPPoE included), so "false" or a misspelt flag must not read as false.
+    model_config = ConfigDict(extra="forbid")
+
+    pppoe: StrictBool = False
+    dns: StrictBool = False
+    wifi: StrictBool = False
+    dry_run: StrictBool = False
 
 
 class WifiNetworkBody(BaseModel):
@@ -80,7 +84,7 @@ class NewUserBody(BaseModel):
 
 class UserPatchBody(BaseModel):
     role: str | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
     password: str | None = Field(default=None, max_length=200)
 
 

@@ -18,7 +18,8 @@ from fastapi.staticfiles import StaticFiles
 
 from cpe import actions
 from cpe.errors import CpeError, DeviceError, InventoryError
-from cpe.service import api, pages, staff
+from cpe.service import api, api_agent, pages, staff
+from cpe.service.agent import AgentDesk
 from cpe.service.auth import ApiError, ServiceState
 from cpe.service.backend import Backend, outcome
 from cpe.service.config import ServiceConfig
@@ -84,7 +85,9 @@ def create_app(
         login_ip_limiter=RateLimiter(config.login_ip_burst, config.login_ip_per_s),
     )
     app.state.backend = backend or Backend(settings, config, clock=clock)
+    app.state.agent = AgentDesk(app.state.backend)
     app.include_router(api.router)
+    app.include_router(api_agent.router)
     app.include_router(pages.router)
     staff.mount(app)  # technicians' and admins' screens and their API
     static_dir = resources.files("cpe.service") / "static"
@@ -109,7 +112,8 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        # Never echo the input back: it may be a Wi-Fi key or a password.
+        # 422: the body is JSON but not what the endpoint takes (e.g. "false" for a
+        # boolean), so nothing was done. Never echo the input: it may be a key.
         fields = sorted(
             {".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in exc.errors()}
         )
@@ -119,7 +123,7 @@ def create_app(
                 "Dados inválidos na requisição: " + ", ".join(f for f in fields if f),
                 "Corrija os campos indicados e tente de novo.",
             ),
-            status_code=400,
+            status_code=422,
         )
 
     @app.exception_handler(Exception)

@@ -6,11 +6,11 @@ per request with the logged-in user as operator, plus the IXC writes the page of
 from __future__ import annotations
 
 import importlib
-import inspect
 import io
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,14 +20,20 @@ from pydantic import SecretStr
 from cpe import actions
 from cpe.context import Context
 from cpe.devicelock import device_lock
-from cpe.errors import CpeError, InputError, PolicyRefused
+from cpe.errors import InputError, PolicyRefused
 from cpe.journal import Journal
 from cpe.models import Band, validate_passphrase, validate_ssid
 from cpe.policy import check_contract, require_actionable
+from cpe.progress import Stage
+from cpe.service import orders
 from cpe.service.config import ServiceConfig
 from cpe.service.deadline import Clock, n3_deadline, now_local
+from cpe.service.jobs import IXC_WRITE
+from cpe.service.orders import ServiceUnavailable
+from cpe.service.runbook import N3
 from cpe.service.views import search_item, status_lines, subscriber_view
 from cpe.settings import Settings
+from cpe.vocab import CHANGE_PT, words_pt
 from inventory.models import Subscriber, WifiRecord
 
 if TYPE_CHECKING:
@@ -35,24 +41,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cpe.service")
 
+WIFI_DIFFERS_PT = (
+    "Atenção: o Wi-Fi novo já está gravado no IXC, mas o equipamento não o aplicou. Agora o "
+    "IXC e o equipamento estão diferentes: tente aplicar de novo."
+)
 NO_TICKET_BLOCKED_PT = (
     "Não abrimos O.S. para clientes bloqueados (nem Outras Demandas): oriente o cliente a "
     "pagar (segunda via no bot do chat, opção 1) e enviar o comprovante."
 )
-N3_ROUTE_MISSING_PT = (
-    "O assunto e o setor das O.S. de N3 não estão configurados: defina CPE_N3_ASSUNTO_ID e "
-    "CPE_N3_SETOR (ids do IXC) e reinicie o serviço."
-)
 MAX_TICKET_TEXT = 4000
-
-
-class ServiceUnavailable(CpeError):
-    """Something the service cannot do in this installation (HTTP 501)."""
-
-    kind = "unavailable"
-    exit_code = 1
-    pt_template = "Indisponível: {message}"
-    next_step_pt = "Avise o técnico responsável pela ferramenta."
 
 
 class _Shared:
@@ -178,35 +175,42 @@ class Backend:
         result = actions.reconfigure(ctx, login, pppoe=pppoe, dns=dns, wifi=wifi, dry_run=dry_run)
         return outcome(result)
 
-    def change_wifi(self, user: str, login: str, redes: list[dict[str, Any]]) -> dict[str, Any]:
-        """Validate, write to IXC's login record (read-merge-PUT), then apply and verify."""
+    def change_wifi(
+        self,
+        user: str,
+        login: str,
+        redes: list[dict[str, Any]],
+        progress: Callable[[Stage | str], None] = lambda stage: None,
+    ) -> dict[str, Any]:
+        """Validate, write to IXC's login record (read-merge-PUT), then apply and verify,
+        holding the device the whole time: two agents changing one customer's Wi-Fi at
+        once cannot both be told "feito" for different SSIDs (the second is refused as
+        busy before it writes IXC)."""
         ctx = self.context(user)
         records = _wifi_records(redes)
         sub: Subscriber = ctx.inventory.subscriber(login)
         require_actionable(sub, "alterar Wi-Fi")
-        # Refuse before touching IXC when another action holds the device right now.
         with device_lock(self.settings.home, f"{sub.host}:{sub.port}"):
-            pass
-        ctx.inventory.update_wifi(sub.login, records)
-        ctx.journal.record_action(
-            operator=ctx.who,
-            login=sub.login,
-            device=f"{sub.host}:{sub.port}",
-            action="alterar_wifi_ixc",
-            outcome="saved",
-            changed=sorted(
-                {"ssid"} | ({"wifi_key"} if any(r.passphrase for r in records) else set())
-            ),
-            message="Wi-Fi gravado no IXC: "
-            + ", ".join(f"{r.band.value} SSID {r.ssid!r}" for r in records),
-        )
-        try:
-            result = actions.reconfigure(ctx, sub.login, wifi=True)
-        except actions.ReconfigureFailed as exc:
-            exc.result.notices.insert(
-                0, "Os novos dados do Wi-Fi já estão gravados no IXC; só o equipamento falhou."
+            progress(IXC_WRITE)
+            ctx.inventory.update_wifi(sub.login, records)
+            ctx.journal.record_action(
+                operator=ctx.who,
+                login=sub.login,
+                device=f"{sub.host}:{sub.port}",
+                action="alterar_wifi_ixc",
+                outcome="saved",
+                changed=sorted(
+                    {"ssid"} | ({"wifi_key"} if any(r.passphrase for r in records) else set())
+                ),
+                message="Wi-Fi gravado no IXC: "
+                + ", ".join(f"{r.band.value} SSID “{r.ssid}”" for r in records),
             )
-            raise
+            try:
+                # The nested hold of the same device by this thread is a no-op.
+                result = actions.reconfigure(ctx, sub.login, wifi=True, progress=progress)
+            except actions.ReconfigureFailed as exc:
+                exc.result.notices.insert(0, WIFI_DIFFERS_PT)
+                raise
         data = outcome(result)
         data["ixc_atualizado"] = True
         return data
@@ -243,20 +247,7 @@ class Backend:
     # -- N3 -------------------------------------------------------------------------------
 
     def _can_open_tickets(self, ctx: Context) -> bool:
-        try:
-            return bool(getattr(ctx.inventory, "can_open_service_orders", False))
-        except CpeError:
-            return False
-
-    def _n3_route(self) -> tuple[str, str]:
-        if self.config.n3_assunto_id and self.config.n3_setor:
-            return self.config.n3_assunto_id, self.config.n3_setor
-        from cpe.lab import control
-
-        info = control.running_info(self.settings)
-        if info and info.get("ixc_url") == self.settings.ixc_url:
-            return "1", "1"  # the lab's IXC accepts any subject and sector
-        raise ServiceUnavailable("N3 subject/sector not configured", detail_pt=N3_ROUTE_MISSING_PT)
+        return orders.can_open(ctx)
 
     def open_ticket(
         self, user: str, login: str, achados: list[str], observacao: str
@@ -277,30 +268,19 @@ class Backend:
                 operation="abrir O.S.",
                 detail_pt="A fonte de assinantes (arquivo) não abre O.S.: abra direto no IXC.",
             )
-        assunto, setor = self._n3_route()
+        assunto, setor, prioridade = orders.route(N3, self.config, self.settings)
         deadline = n3_deadline(self.clock())
         message = ticket_message(ctx.who, sub, achados, observacao, deadline.due_pt)
-        opener = ctx.inventory.open_service_order
-        extra: dict[str, Any] = {}
-        if "now" in inspect.signature(opener).parameters:
-            # IXC's data_abertura is São Paulo wall-clock time, from the same clock.
-            extra["now"] = deadline.opened_at.replace(tzinfo=None)
-        os_id = opener(
+        os_id = orders.create(
+            ctx,
             sub,
+            N3,
             message,
-            assunto_id=assunto,
-            setor=setor,
-            prioridade=self.config.n3_prioridade,
-            **extra,
-        )
-        ctx.journal.record_action(
-            operator=ctx.who,
-            login=sub.login,
-            device=f"{sub.host}:{sub.port}",
-            action="abrir_os_n3",
-            outcome="opened",
-            changed=[],
-            message=f"O.S. {os_id} aberta para o N3; prazo {deadline.hours} h ({deadline.due_pt})",
+            subject=assunto,
+            sector=setor,
+            priority=prioridade,
+            opened_at=deadline.opened_at,
+            journal_note=f"prazo {deadline.hours} h ({deadline.due_pt})",
         )
         return {"os_id": os_id, "mensagem_os": message, **deadline.as_dict()}
 
@@ -405,17 +385,35 @@ class Backend:
 
 
 def outcome(result: actions.ReconfigureResult) -> dict[str, Any]:
-    """A reconfigure result with the words the page shows."""
+    """A reconfigure result with the words the page shows. A dry run says it is one:
+    nothing was written, and what a real run would change is `alteraria`."""
     if result.dry_run:
-        texto = result.message_pt or "Simulação: nada foi alterado."
-    elif result.verified and result.changed:
-        texto = f"Feito e conferido no equipamento ({', '.join(result.changed)})."
+        planned = result.planned or result.changed
+        would = words_pt(planned, CHANGE_PT)
+        return {
+            "ok": not result.error,
+            "simulacao": True,
+            "alteraria": planned,
+            "texto": "Simulação: nada foi alterado no equipamento. "
+            + (f"Uma correção de verdade alteraria: {would}." if planned else "Nada a corrigir."),
+            "proximo_passo": None,
+            "avisos": result.notices,
+            "resultado": result.model_dump(mode="json"),
+        }
+    if result.verified and result.changed:
+        texto = f"Feito e conferido no equipamento: {words_pt(result.changed, CHANGE_PT)} " + (
+            "alterado e conferido na releitura."
+            if len(result.changed) == 1
+            else "alterados e conferidos na releitura."
+        )
     elif result.verified:
         texto = "Feito e conferido no equipamento: já estava conforme o IXC, nada precisou mudar."
     else:
         texto = result.message_pt or "Não foi possível confirmar a alteração."
     return {
         "ok": bool(result.verified and not result.error),
+        "simulacao": False,
+        "alterado": result.changed if result.verified else [],
         "texto": texto,
         "proximo_passo": None,
         "avisos": result.notices,

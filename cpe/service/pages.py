@@ -137,7 +137,7 @@ def index(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     user, session = found
     page = _render(
-        "index.html",
+        "agent.html",
         csrf=session.csrf,
         usuario=user.name,
         perfil=user.role.value,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cpe.actions import StatusReport
+from cpe.vocab import WAN_ERROR_PT
 from inventory.models import Subscriber
 
 MASK = "••••••••"
@@ -21,13 +22,7 @@ OPTICAL_LINE = {
     "unknown": ("info", "Sinal óptico não informado pelo equipamento"),
 }
 
-WAN_ERRORS_PT = {
-    "pppoe_auth_failed": "erro de autenticação: o provedor recusou usuário/senha do PPPoE",
-    "pppoe_no_server": "o concentrador PPPoE não respondeu",
-    "link_down": "sem link na porta WAN/PON",
-    "connecting": "ainda conectando",
-    "other": "motivo não informado pelo equipamento",
-}
+WAN_ERRORS_PT = WAN_ERROR_PT
 
 
 def _line(rotulo: str, texto: str, nivel: str) -> dict[str, str]:
@@ -77,8 +72,11 @@ def status_lines(report: StatusReport) -> list[dict[str, str]]:
         lines.append(_line(f"Wi-Fi {net.get('band')}", str(net.get("ssid")), "info"))
     wifi_drift = [d for d in ("ssid", "wifi_key") if d in report.drifts]
     if wifi_drift:
-        what = " e ".join({"ssid": "nome (SSID)", "wifi_key": "senha"}[d] for d in wifi_drift)
-        lines.append(_line("Wi-Fi", f"{what.capitalize()} diferente do cadastro no IXC.", "alerta"))
+        what = " e ".join({"ssid": "Nome (SSID)", "wifi_key": "senha"}[d] for d in wifi_drift)
+        # Agreement: "Nome (SSID) e senha diferentes", "Senha diferente".
+        what = what[0].upper() + what[1:]
+        differ = "diferentes" if len(wifi_drift) > 1 else "diferente"
+        lines.append(_line("Wi-Fi", f"{what} {differ} do cadastro no IXC.", "alerta"))
     if "pppoe" in report.drifts:
         lines.append(
             _line("Cadastro", "O usuário PPPoE no equipamento difere do login no IXC.", "alerta")

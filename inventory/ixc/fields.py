@@ -120,6 +120,9 @@ TABLE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
         "status_acesso",
         "status_velocidade",
         "id_filial",
+        # S = paused ("suspensão temporária"), N = not [C1: IXC's own contract form script
+        # shows "remover_suspensao" when it is S; a generated schema lists S/N/T].
+        "contrato_suspenso",
     ),
     # `senha` (customer-portal password) deliberately absent.
     "cliente": ("id", "razao", "fantasia", "tipo_pessoa", "cnpj_cpf", "ativo", "filial_id"),

@@ -45,6 +45,7 @@ def add_subscriber(
     online: str = "S",
     equipment_owner: str = "C",
     plan: str = "600 Mega",
+    contract_paused: bool = False,
     rx_dbm: float = -19.5,
     tx_dbm: float = 2.1,
     client_id: str | None = None,
@@ -101,6 +102,7 @@ def add_subscriber(
             "data_ativacao": "2023-01-10",
             "bloqueio_automatico": "S",
             "desbloqueio_confianca": "N",
+            "contrato_suspenso": "S" if contract_paused else "N",
         },
     )
     ids["cliente_contrato"] = contract_id

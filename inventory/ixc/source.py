@@ -424,6 +424,7 @@ def _contract(login: Row, row: Row | None) -> ContractState | None:
         status_internet=internet_status(row.get("status_internet"), row.get("status_acesso")),
         speed_reduced=row.get("status_velocidade", "").strip().upper() == "R",
         plan=row.get("contrato") or None,
+        paused=row.get("contrato_suspenso", "").strip().upper() == "S",
     )
 
 
