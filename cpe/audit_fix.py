@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from cpe import actions
 from cpe import drift as drift_mod
-from cpe.audit_words import CONTRACT_PT
 from cpe.batch import Batch
 from cpe.context import Context
 from cpe.errors import CpeError, PolicyRefused, Unsupported

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cpe.audit import VERDICT_PT
+from cpe.vocab import CONTRACT_STATE_PT
 
 log = logging.getLogger("cpe.audit")
 
@@ -29,7 +30,8 @@ OPTICAL_PT = {
     "no_signal": "sem sinal",
     "unknown": "não informado",
 }
-#: cpe.models.WanError values.
+#: cpe.models.WanError values, in the short form a report column holds (the agent's page
+#: says them in full: cpe.vocab.WAN_ERROR_PT).
 WAN_ERROR_PT = {
     "pppoe_auth_failed": "PPPoE recusado (usuário/senha)",
     "pppoe_no_server": "concentrador PPPoE não respondeu",
@@ -37,15 +39,8 @@ WAN_ERROR_PT = {
     "connecting": "conectando",
     "other": "motivo não informado",
 }
-#: cpe.policy.ContractCheck.state.
-CONTRACT_PT = {
-    "ok": "ativo",
-    "late": "em atraso",
-    "reduced": "velocidade reduzida",
-    "blocked": "bloqueado",
-    "disabled": "desativado",
-    "unknown": "não encontrado",
-}
+#: Contract states: the same words as the agent's page (one vocabulary, cpe.vocab).
+CONTRACT_PT = CONTRACT_STATE_PT
 TRANSPORT_PT = {"http": "web", "ssh": "SSH", "telnet": "Telnet"}
 RUN_STATE_PT = {
     "started": "em andamento",
