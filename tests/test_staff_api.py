@@ -174,7 +174,7 @@ def test_fix_guards(
     assert unfinished.status_code == 409 and "não terminou" in unfinished.json()["erro"]["mensagem"]
     # A string is not a boolean: "false" never starts a real fix.
     lax = client.post(path.format(runs["finished"]), json={"simulacao": "false"}, headers=tec)
-    assert lax.status_code == 400
+    assert lax.status_code == 422  # a validation error (issue 13: strict booleans)
     # The confirmation must count the customers who lose their connection (1 here).
     for wrong in (None, 0, 2):
         resp = client.post(
