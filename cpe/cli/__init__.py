@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from cpe.cli import audit_cmd, capture_cmd, device_cmd, lab_cmd, serve_cmd, vault_cmd
+from cpe.cli import audit_cmd, capture_cmd, device_cmd, lab_cmd, scale_cmd, serve_cmd, vault_cmd
 from cpe.cli.demo import demo
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.command("demo")(demo)
 audit_cmd.register(app)  # audit, history
 serve_cmd.register(app)  # serve, user
 capture_cmd.register(app)  # capture
+scale_cmd.register(app)  # worker, schedule (Celery; CPE_BROKER_URL)
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(
     vault_cmd.app, name="vault", help="Cofre de senhas dos equipamentos (nunca mostra senhas)."
