@@ -27,6 +27,14 @@ SKIP_REASON = (
 START_TIMEOUT_S = 15.0
 
 
+def _die_with_parent() -> None:
+    """The server outlives nothing: if the test process dies, the kernel kills it too."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def redis_binary() -> str | None:
     return shutil.which("redis-server") or next(
         (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if Path(p).exists()),
@@ -73,6 +81,7 @@ class RedisServer:
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
             if self._wait_ready():
                 return

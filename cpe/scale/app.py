@@ -27,9 +27,12 @@ AUDIT_TASK, FIX_TASK, SCHEDULED_TASK = "cpe.audit_chunk", "cpe.fix_chunk", "cpe.
 
 log = logging.getLogger("cpe.scale")
 
-#: The one application of this process; tasks (cpe.scale.tasks) register on it.
+#: The application of this process's broker; tasks (cpe.scale.tasks) register on it.
 app = Celery("cpe", set_as_current=False, include=["cpe.scale.tasks"])
-_configured: str | None = None
+#: Broker URL → its application. A process talks to one broker; a test process (or a
+#: tool comparing two) may talk to several, and Celery keeps its connection pool for the
+#: life of an application, so each URL gets its own (the first one is `app`).
+_apps: dict[str, Celery] = {}
 _guard = threading.Lock()
 
 
@@ -85,7 +88,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def configured(settings: Settings) -> Celery:
     """The application, configured for `settings.broker_url` (once per process)."""
-    global _configured
     if not settings.broker_url:
         from cpe.errors import InputError
 
@@ -94,10 +96,12 @@ def configured(settings: Settings) -> Celery:
             operation="celery",
         )
     with _guard:
-        if _configured != settings.broker_url:
-            app.conf.update(celery_config(settings))
-            _configured = settings.broker_url
-    return app
+        found = _apps.get(settings.broker_url)
+        if found is None:
+            found = app if not _apps else Celery("cpe", set_as_current=False)
+            found.conf.update(celery_config(settings))
+            _apps[settings.broker_url] = found
+    return found
 
 
 def workers_alive(settings: Settings, timeout_s: float = 1.0) -> list[str]:
