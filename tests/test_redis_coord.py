@@ -288,3 +288,19 @@ def test_rate_limiter_falls_back_in_process_without_redis() -> None:
     limiter = RedisRateLimiter(dead, 1, 0.1)
     assert limiter.take("ana") == 0.0
     assert limiter.take("ana") > 0
+
+
+def test_factories_share_one_backend_per_broker(redis_server, client) -> None:  # noqa: F811
+    from cpe.coord import redis_backend
+    from cpe.settings import Settings
+
+    settings = Settings(broker_url=redis_server.url)
+    locks = redis_backend.device_locks(settings)
+    assert redis_backend.device_locks(settings) is locks
+    assert redis_backend.failure_ledger(settings) is redis_backend.failure_ledger(settings)
+    with locks.hold("dev:8", Intent.READ, wait_s=0) as held:
+        assert locks.still_held(held)
+    limiter = redis_backend.rate_limiter(settings, 1, 1.0, name="api")
+    assert limiter.take("x") == 0.0
+    with pytest.raises(Exception, match="CPE_BROKER_URL"):
+        redis_backend.device_locks(Settings())

@@ -79,12 +79,31 @@ def _url(settings: Settings) -> str:
     return settings.broker_url
 
 
+_locks: dict[str, RedisDeviceLocks] = {}
+_ledgers: dict[str, RedisFailureLedger] = {}
+
+
 def device_locks(settings: Settings) -> RedisDeviceLocks:
-    return RedisDeviceLocks(client_for(_url(settings)))
+    """One per URL and process: its renewal thread keeps every hold of the process alive."""
+    url = _url(settings)
+    with _guard:
+        found = _locks.get(url)
+    if found is None:
+        found = RedisDeviceLocks(client_for(url))
+        with _guard:
+            found = _locks.setdefault(url, found)
+    return found
 
 
 def failure_ledger(settings: Settings) -> RedisFailureLedger:
-    return RedisFailureLedger(client_for(_url(settings)))
+    url = _url(settings)
+    with _guard:
+        found = _ledgers.get(url)
+    if found is None:
+        found = RedisFailureLedger(client_for(url))
+        with _guard:
+            found = _ledgers.setdefault(url, found)
+    return found
 
 
 def rate_limiter(

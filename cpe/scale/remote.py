@@ -63,6 +63,15 @@ class BrokerUnavailable(CpeError):
     next_step_pt = "Confira o Redis e os workers e continue com `cpe audit --resume`."
 
 
+class ResultsLost(CpeError):
+    kind = "broker"
+    pt_template = (
+        "{message} equipamento(s) ficaram sem resultado dos workers; nada foi perdido no "
+        "diário."
+    )
+    next_step_pt = "Continue com `cpe audit --resume` para auditar só os que faltam."
+
+
 class RemoteKind(Protocol[T_in, R_out]):
     """How one kind of batch (audit, fix) crosses the broker: no secret in either way."""
 
@@ -234,6 +243,10 @@ class RemoteBatch(Generic[T, R]):
                         break
         finally:
             stats.skipped += len(outstanding)
+            quiet = not (self.stop.is_set() or stats.aborted or stats.feeder_error)
+            if outstanding and quiet:
+                # Every chunk ended, yet some devices never came back: never "finished".
+                stats.feeder_error = ResultsLost(str(len(outstanding)), operation="celery")
             halt.set()  # the feeder stops publishing, if it still runs
             with room:
                 room.notify_all()
