@@ -34,7 +34,7 @@ redis-deps:
 	  else echo "aviso: redis-server ausente e sem root; os testes de Redis serão pulados"; fi; }
 
 test: $(STAMP) browser-deps redis-deps
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check cpe drivers inventory tests benchmarks

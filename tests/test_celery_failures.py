@@ -22,7 +22,7 @@ from tests.conftest import Lab, start_lab, stop_lab
 from tests.redis_server import RedisServer, redis_server  # noqa: F401
 
 pytest.importorskip("celery")
-pytestmark = pytest.mark.timeout(420)
+pytestmark = [pytest.mark.timeout(420), pytest.mark.xdist_group("celery-failures")]
 
 SLOW_SIZE = 20
 CALLER = [sys.executable, "-m", "cpe", "audit", "--engine", "celery", "--chunk-size", "2"]

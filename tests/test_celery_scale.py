@@ -24,7 +24,7 @@ from tests.redis_server import RedisServer, redis_server  # noqa: F401
 pytest.importorskip("celery")
 # Real processes (workers, beat) that start in seconds on an idle machine, far slower
 # on a loaded one: a bound of minutes, never a timed assertion.
-pytestmark = pytest.mark.timeout(420)
+pytestmark = [pytest.mark.timeout(420), pytest.mark.xdist_group("celery")]
 
 SIZE = 16
 

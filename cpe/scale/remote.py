@@ -278,7 +278,7 @@ class RemoteBatch(Generic[T, R]):
             return
         if msg.error:
             stats.feeder_error = InventoryError(
-                "worker could not read the inventory", operation="audit", detail_pt=msg.error
+                "a worker could not run a chunk", operation="audit", detail_pt=msg.error
             )
             self.stop.set()
         if msg.skipped or msg.error:

@@ -239,6 +239,25 @@ def _run(
     budget_s: float,
 ) -> None:
     bus = RunBus(st.redis(), chunk.run, kind, chunk.session)
+    try:
+        _run_on(bus, chunk, kind, worker, prepare, executor, budget_s)
+    except Requeue:
+        raise
+    except Exception as exc:  # a bug here must not leave the caller waiting for this chunk
+        log.exception("%s chunk %d failed", kind, chunk.chunk)
+        why = f"Falha interna no worker {worker} ({type(exc).__name__}); veja o log dele."
+        _push(bus, Message(chunk.chunk, end=True, error=why, worker=worker), [])
+
+
+def _run_on(
+    bus: RunBus,
+    chunk: Chunk,
+    kind: str,
+    worker: str,
+    prepare: Callable[[list[list[Any]]], list[_Job]],
+    executor: ThreadPoolExecutor,
+    budget_s: float,
+) -> None:
     keys = [str(item[0]) for item in chunk.items]
     live, done = _retry(lambda: bus.check(keys))
     if not live:
