@@ -167,3 +167,29 @@ def test_the_store_is_append_only_and_beat_follows_it(
     with sqlite3.connect(settings.journal_file) as conn:
         events = Counter(e for (e,) in conn.execute("SELECT event FROM schedule_events"))
     assert events == {"added": 2, "removed": 1}
+
+
+def test_celery_commands_say_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cpe.cli import app
+
+    for k in ("CPE_BROKER_URL", "CPE_IXC_URL", "CPE_INVENTORY_CSV"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("CPE_HOME", str(tmp_path))
+    runner = CliRunner()
+    got = runner.invoke(app, ["audit", "--engine", "celery"])
+    assert got.exit_code == 2 and "CPE_BROKER_URL" in got.output
+    got = runner.invoke(app, ["worker"])
+    assert got.exit_code == 2 and "CPE_BROKER_URL" in got.output
+    got = runner.invoke(app, ["schedule", "add", "--folder", str(tmp_path)])
+    assert got.exit_code == 2 and "--cron" in got.output
+    got = runner.invoke(app, ["schedule", "add", "--cron", "0 2 * *", "--folder", str(tmp_path)])
+    assert got.exit_code == 2 and "5 campos" in got.output
+    got = runner.invoke(app, ["schedule", "list"])
+    assert got.exit_code == 0 and "Nenhuma" in got.output
+    monkeypatch.setenv("CPE_BROKER_URL", "redis://127.0.0.1:1/0")
+    got = runner.invoke(app, ["audit", "--engine", "celery", "--processes", "2"])
+    assert got.exit_code == 2 and "--processes" in got.output
