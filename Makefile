@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 
-.PHONY: demo test lint typecheck fuzz bench matrix browser-deps clean
+.PHONY: demo test lint typecheck fuzz bench matrix browser-deps redis-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,8 +24,17 @@ browser-deps:
 	      || echo "aviso: não foi possível instalar o chromium; os testes de navegador serão pulados"; \
 	  else echo "aviso: chromium ausente e sem root; os testes de navegador serão pulados"; fi; }
 
-test: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -n 2 -q
+# Debian's redis-server for the Celery and coordination tests (they start their own, on a
+# free loopback port); installed only when missing (CI runs as root).
+redis-deps:
+	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+	      || echo "aviso: não foi possível instalar o redis-server; os testes de Redis serão pulados"; \
+	  else echo "aviso: redis-server ausente e sem root; os testes de Redis serão pulados"; fi; }
+
+test: $(STAMP) browser-deps redis-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check cpe drivers inventory tests benchmarks

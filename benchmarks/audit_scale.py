@@ -195,6 +195,13 @@ def main() -> None:
     ap.add_argument("--models", default=DEFAULT_MODELS, help="comma-separated keys, or 'all'")
     ap.add_argument("--rounds", type=int, default=2, help="runs of each contender (best kept)")
     ap.add_argument("--keep", action="store_true", help="keep the lab and its CPE_HOME")
+    ap.add_argument(
+        "--engine",
+        choices=("local", "celery"),
+        default="local",
+        help="celery: the in-process audit beside `cpe audit --engine celery` on N workers",
+    )
+    ap.add_argument("--workers", type=int, default=2, help="Celery workers (with --engine celery)")
     args = ap.parse_args()
 
     from cpe.lab import control
@@ -214,6 +221,9 @@ def main() -> None:
     lab_start = time.monotonic() - t0
     print(f"lab up in {lab_start:.1f} s ({len(info['devices'])} devices)")
     try:
+        if args.engine == "celery":
+            celery_vs_local(home, env, args, len(info["devices"]))
+            return
         t0 = time.monotonic()
         plan, n = record(home, args.concurrency)
         recording = home / "recording.pickle"
@@ -268,6 +278,62 @@ def main() -> None:
         else:
             control.down(settings)
             shutil.rmtree(home, ignore_errors=True)
+
+
+def celery_vs_local(home: Path, env: dict[str, str], args: argparse.Namespace, n: int) -> None:
+    """The in-process audit and the Celery engine on the same lab, with the ratios."""
+    from benchmarks.celery_contender import CeleryFleet
+
+    py, conc = sys.executable, str(args.concurrency)
+    report = home / "report.json"
+    fleet = CeleryFleet(home, args.workers, args.concurrency, env)
+    fleet.start()
+    redis_cpu = 0.0
+    try:
+        rounds: dict[str, list[Measure]] = {"cpe audit (in process)": [], "cpe audit (celery)": []}
+        for r in range(args.rounds):
+            for name in rounds:
+                engine = "celery" if "celery" in name else "local"
+                cmd = [py, "-m", "cpe", "audit", "--engine", engine, "--no-progress"]
+                if engine == "local":
+                    cmd += ["--concurrency", conc]
+                cmd += ["--format", "json", "--output", str(report)]
+                before, redis_before = fleet.cpu()
+                m, _ = measured(name, cmd, env | {"CPE_BROKER_URL": fleet.url}, n)
+                after, redis_after = fleet.cpu()
+                if engine == "celery":
+                    m.note = f"caller {1000 * m.cpu_s / n:.2f} ms/device"
+                    m.cpu_s += after - before  # the workers' share of the work
+                    m.rss_mb += fleet.rss_mb()
+                    redis_cpu = redis_after - redis_before
+                summary = json.loads(report.read_text())["summary"]
+                m.note += ("; " if m.note else "") + ", ".join(
+                    f"{k} {v}" for k, v in summary.items() if v
+                )
+                rounds[name].append(m)
+                print(
+                    f"  round {r + 1}: {name:24} {m.wall_s:6.1f} s wall, "
+                    f"{m.cpu_ms:5.2f} ms CPU/device, {m.rss_mb:5.0f} MB",
+                    flush=True,
+                )
+    finally:
+        fleet.stop()
+    local, remote = (_best(ms) for ms in rounds.values())
+    print()
+    cols = f"{'wall s':>8} {'dev/s':>8} {'CPU s':>8} {'CPU ms/dev':>11} {'peak RSS MB':>12}"
+    print(f"{'':24} {cols}")
+    for m in (local, remote):
+        print(
+            f"{m.name:24} {m.wall_s:8.1f} {m.per_s:8.1f} {m.cpu_s:8.1f} {m.cpu_ms:11.2f} "
+            f"{m.rss_mb:12.1f}   {m.note}"
+        )
+    print()
+    print(
+        f"client CPU per device, celery (caller + {args.workers} workers) / in process: "
+        f"{remote.cpu_ms / local.cpu_ms:.2f}x  (target <= 1.15)"
+    )
+    print(f"wall time, celery / in process: {remote.wall_s / local.wall_s:.2f}x")
+    print(f"redis-server CPU (a server, like the lab): {1000 * redis_cpu / n:.2f} ms/device")
 
 
 if __name__ == "__main__":

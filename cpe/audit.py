@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cpe import drift as drift_mod
 from cpe.batch import Batch, BatchStats
@@ -39,6 +39,9 @@ from cpe.models import Capability, DeviceStatus, WanError
 from cpe.policy import ContractCheck, check_contract, optical_verdict
 from cpe.shards import ShardedBatch, can_fork
 from inventory.models import InternetStatus, Subscriber
+
+if TYPE_CHECKING:
+    from cpe.scale.remote import RemoteBatch
 
 log = logging.getLogger("cpe.audit")
 
@@ -453,6 +456,11 @@ class AuditSettings:
     #: Worker processes the `concurrency` threads are spread over (cpe.shards): more
     #: than one only where it is safe to fork, i.e. while the caller runs no thread.
     processes: int = 1
+    #: "local" (threads, and cpe.shards' forked worker) or "celery" (the devices go to
+    #: `cpe worker` processes through CPE_BROKER_URL; cpe.scale.remote).
+    engine: str = "local"
+    #: Devices per Celery task, at most (chunks start smaller and grow to this).
+    chunk_size: int = 64
 
 
 class AuditRunner:
@@ -475,7 +483,11 @@ class AuditRunner:
     # -- entry points ---------------------------------------------------------------------
 
     def start(self, selection: Selection) -> str:
-        params = {"selection": selection.as_params(), "concurrency": self.opts.concurrency}
+        params = {
+            "selection": selection.as_params(),
+            "concurrency": self.opts.concurrency,
+            "engine": self.opts.engine,
+        }
         return self.ctx.journal.start_run(self.ctx.who, params)
 
     def selection_of(self, run_id: str) -> Selection:
@@ -496,7 +508,8 @@ class AuditRunner:
         # Open the vault and the inventory once, before the workers share them.
         _ = self.ctx.vault
         _ = self.ctx.inventory
-        sharded = self._sharded()  # forks now, before the observer starts any thread
+        # Forks now, before the observer starts any thread (the celery engine never forks).
+        sharded = self._sharded() if self.opts.engine == "local" else None
         self.observer.run_started(run_id, len(done), counts)
         estimate = self._estimate(selection)
         if estimate is not None:
@@ -534,16 +547,19 @@ class AuditRunner:
             if estimate is None or len(done) + n > estimate:
                 self.observer.total_known(len(done) + n, False)
 
-        batch: Batch[Subscriber | DeviceResult, DeviceResult] | ShardedBatch[
-            Subscriber | DeviceResult, DeviceResult
-        ] = Batch(
+        read_ahead = max(READ_AHEAD_MIN, READ_AHEAD_PER_WORKER * self.opts.concurrency)
+        batch: (
+            Batch[Subscriber | DeviceResult, DeviceResult]
+            | ShardedBatch[Subscriber | DeviceResult, DeviceResult]
+            | RemoteBatch[Subscriber | DeviceResult, DeviceResult]
+        ) = Batch(
             work=self._work,
             on_result=on_result,
             on_timeout=self._on_timeout,
             on_crash=self._on_crash,
             concurrency=self.opts.concurrency,
             item_timeout_s=self.opts.device_timeout_s,
-            prefetch=max(READ_AHEAD_MIN, READ_AHEAD_PER_WORKER * self.opts.concurrency),
+            prefetch=read_ahead,
             stop=self.stop,
             abort=self.abort,
             on_fed=on_fed,
@@ -551,8 +567,12 @@ class AuditRunner:
         )
         if sharded is not None:
             sharded.on_result, sharded.on_fed, sharded.on_tick = on_result, on_fed, on_tick
-            sharded.prefetch = batch.prefetch
+            sharded.prefetch = read_ahead
             batch = sharded
+        if self.opts.engine == "celery":
+            from cpe.scale.runner import remote_audit_batch
+
+            batch = remote_audit_batch(self, run_id, on_result, on_fed, on_tick)
         try:
             stats = batch.run(self._items(selection, done))
         except KeyboardInterrupt:  # no signal handler installed (library use)
@@ -566,8 +586,10 @@ class AuditRunner:
         if stats.feeder_error is not None:
             exc = stats.feeder_error
             reason = exc.pt() if isinstance(exc, CpeError) else type(exc).__name__
-            journal.run_event(run_id, "interrupted", self.ctx.who, {"reason": "inventory"})
-            log.error("inventory failed during audit %s: %s", run_id, type(exc).__name__)
+            # The inventory (IXC), or with the celery engine the broker, failed mid-run.
+            where = "broker" if getattr(exc, "kind", None) == "broker" else "inventory"
+            journal.run_event(run_id, "interrupted", self.ctx.who, {"reason": where})
+            log.error("%s failed during audit %s: %s", where, run_id, type(exc).__name__)
             outcome = RunOutcome(run_id, "interrupted", counts, finished_devices, elapsed, reason)
         elif self.stop.is_set() or stats.aborted:
             why = self.stop_reason or "stop"

@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cpe import actions
 from cpe import drift as drift_mod
@@ -24,6 +24,9 @@ from cpe.batch import Batch
 from cpe.context import Context
 from cpe.errors import CpeError, PolicyRefused, Unsupported
 from cpe.vocab import CONTRACT_STATE_PT
+
+if TYPE_CHECKING:
+    from cpe.scale.remote import RemoteBatch
 
 log = logging.getLogger("cpe.audit")
 
@@ -135,6 +138,7 @@ def fix_run(
     observer: FixObserver | None = None,
     stop: threading.Event | None = None,
     abort: threading.Event | None = None,
+    engine: str = "local",
 ) -> FixOutcome:
     journal = ctx.journal
     obs: FixObserver = observer or _NullFixObserver()
@@ -174,7 +178,8 @@ def fix_run(
         log.exception("fix: unexpected failure", exc_info=exc)
         return FixResult(item.login, FAILED, [], f"Falha interna ({type(exc).__name__}).")
 
-    batch: Batch[FixJob | FixResult, FixResult] = Batch(
+    batch: Batch[FixJob | FixResult, FixResult] | RemoteBatch[FixJob | FixResult, FixResult]
+    batch = Batch(
         work=work,
         on_result=on_result,
         on_timeout=on_timeout,
@@ -185,6 +190,19 @@ def fix_run(
         abort=abort or threading.Event(),
         on_fed=lambda n: obs.fix_total(len(already) + n, False),
     )
+    if engine == "celery":  # the fixes run on `cpe worker` hosts (cpe.scale)
+        from cpe.scale.runner import remote_fix_batch
+
+        batch = remote_fix_batch(
+            ctx,
+            run_id,
+            dry_run=dry_run,
+            budget_s=budget,
+            on_result=on_result,
+            on_fed=batch.on_fed or (lambda n: None),
+            stop=batch.stop,
+            abort=batch.abort,
+        )
     stats = batch.run(items())
     obs.fix_total(len(already) + stats.fed, True)
     interrupted = batch.stop.is_set() or stats.aborted or stats.feeder_error is not None

@@ -44,8 +44,15 @@ class Settings(BaseSettings):
     #: Worker processes of `cpe audit` (cpe.shards): two cores, two GILs.
     audit_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1))
     fix_concurrency: int = 8
-    #: The provider's time zone: report and page times are shown in it (IANA name).
+    #: The provider's time zone: report, page and
+    #: `cpe schedule` cron times are in it (IANA name).
     timezone: str = "America/Sao_Paulo"
+    #: Redis (redis://host:6379/0) for Celery workers and shared coordination; unset:
+    #: everything runs in process, no server (`make demo`).
+    broker_url: str | None = None
+    #: Seconds after which a task held by a worker that vanished goes to another worker
+    #: (Redis visibility timeout). Longer than a chunk ever takes; see docs/deploy.md.
+    broker_visibility_s: float = 900.0
     #: Who is acting, recorded in the journal (the service sets the logged-in user).
     operator: str = Field(default_factory=lambda: os.environ.get("USER", "cli"))
 

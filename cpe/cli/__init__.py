@@ -13,6 +13,7 @@ from cpe.cli import (
     device_cmd,
     lab_cmd,
     probe_cmd,
+    scale_cmd,
     serve_cmd,
     vault_cmd,
 )
@@ -32,6 +33,7 @@ app.command("probe")(probe_cmd.probe)
 audit_cmd.register(app)  # audit, history
 serve_cmd.register(app)  # serve, user
 capture_cmd.register(app)  # capture
+scale_cmd.register(app)  # worker, schedule (Celery; CPE_BROKER_URL)
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(
     vault_cmd.app, name="vault", help="Cofre de senhas dos equipamentos (nunca mostra senhas)."

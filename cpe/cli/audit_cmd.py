@@ -143,6 +143,18 @@ def audit(
             help="Comparar duas auditorias concluídas (RUN_A RUN_B), sem contatar equipamentos.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (nesta máquina) ou celery (nos `cpe worker`, via CPE_BROKER_URL); "
+            "padrão: celery quando CPE_BROKER_URL está definida.",
+        ),
+    ] = "auto",
+    chunk_size: Annotated[
+        int,
+        typer.Option("--chunk-size", min=1, max=1024, help="Com celery: equipamentos por tarefa."),
+    ] = 64,
 ) -> None:
     """Audita a frota (ou um filtro dela) contra o IXC e gera o relatório.
 
@@ -175,10 +187,13 @@ def audit(
             )
         )
         ctx = Context()
+        engine = _engine(ctx, engine, processes)
         opts = audit_mod.AuditSettings(
             concurrency=concurrency or ctx.settings.audit_concurrency,
             device_timeout_s=device_timeout,
             processes=processes or ctx.settings.audit_processes,
+            engine=engine,
+            chunk_size=chunk_size,
         )
     except CpeError as exc:
         fail(exc)
@@ -211,6 +226,7 @@ def audit(
                     observer=view,
                     stop=runner.stop,
                     abort=runner.abort,
+                    engine=engine,
                 )
                 interrupted = fixed.interrupted and runner.stop.is_set()
                 if fixed.counts.get(FAILED):
@@ -240,6 +256,28 @@ def audit(
     if fix:
         _print_fix_summary(ctx, run_id, dry_run)
     raise typer.Exit(code)
+
+
+def _engine(ctx: Context, engine: str, processes: int | None) -> str:
+    if engine == "auto":
+        engine = "celery" if ctx.settings.broker_url else "local"
+    if engine not in ("local", "celery"):
+        raise InputError(f"motor {engine!r} desconhecido (use local ou celery)")
+    if engine == "celery":
+        if not ctx.settings.broker_url:
+            raise InputError(
+                "--engine celery precisa de CPE_BROKER_URL (ex.: redis://127.0.0.1:6379/0)"
+            )
+        if processes is not None:
+            raise InputError("--processes vale só para o motor local; com celery, use mais workers")
+        from cpe.scale.app import workers_alive
+
+        if not workers_alive(ctx.settings):
+            err.print(
+                "[yellow]Aviso:[/] nenhum `cpe worker` respondeu; as tarefas ficam na fila "
+                "até um worker ligar (Ctrl-C para parar e retomar depois)."
+            )
+    return engine
 
 
 def _render(ctx: Context, run_id: str, fmt: str, output: Path | None) -> None:

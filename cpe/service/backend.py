@@ -309,7 +309,10 @@ class Backend:
         selection = mod.Selection.build(
             model=model, login_glob=login_glob, contract_status=contract_status
         )
-        runner = mod.AuditRunner(ctx)
+        opts = None
+        if ctx.settings.broker_url:  # the devices go to the `cpe worker` hosts (cpe.scale)
+            opts = mod.AuditSettings(concurrency=ctx.settings.audit_concurrency, engine="celery")
+        runner = mod.AuditRunner(ctx, opts)
         run_id: str = runner.start(selection)
 
         def work() -> None:
