@@ -25,8 +25,9 @@ from telnetlib3 import (
     TelnetReaderUnicode,
     TelnetWriter,
     TelnetWriterUnicode,
-    readline_async,
+    readline,
 )
+from telnetlib3.server_shell import filter_ansi
 from telnetlib3.telopt import ECHO, SGA, WILL
 
 from drivers.sim import Fault, LoginCheck, SimDevice
@@ -270,6 +271,44 @@ class _ZyshTelnetProtocol(BaseServer):
 _Streams = tuple[TelnetReaderUnicode, _ZyshTelnetWriter]
 
 
+class _TelnetTerminal:
+    """One connection's streams and line editor (telnetlib3's `readline`, kept for the whole
+    connection: it remembers a CR across lines, so CR LF, CR NUL and a bare LF (scrapli's
+    Enter) each end exactly one line; `readline_async` starts afresh per call and drops a
+    bare-LF empty line, so `ZySH>` would not be printed again)."""
+
+    def __init__(self, reader: TelnetReaderUnicode, writer: _ZyshTelnetWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self._editor = readline(reader, writer)
+        next(self._editor)
+
+    async def send(self, text: str) -> None:
+        self.writer.write(text)
+        await self.writer.drain()
+
+    async def line(self, timeout: float, *, secret: bool = False) -> str:
+        """One edited line (backspace; arrow keys dropped), echoed only if the client let us
+        echo (RFC 857) and it is not a password. EOF ends the connection."""
+        self.writer.muted = secret
+        try:
+            line = await asyncio.wait_for(self._read_line(), timeout)
+        finally:
+            self.writer.muted = False
+        if not secret:
+            self.writer.echo(NL)
+        return line
+
+    async def _read_line(self) -> str:
+        while True:
+            char = await filter_ansi(self.reader, self.writer)
+            if not char:
+                raise ConnectionResetError("telnet client left")
+            line = self._editor.send(char)
+            if line is not None:
+                return line
+
+
 async def _serve_telnet(listener: CliListener, sock: socket.socket, ip: str) -> None:
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[_Streams] = loop.create_future()
@@ -296,10 +335,10 @@ async def _serve_telnet(listener: CliListener, sock: socket.socket, ip: str) -> 
     session: _CliSession | None = None
     try:
         with listener.tracking(transport.abort):
-            reader, writer = await asyncio.wait_for(ready, LOGIN_TIMEOUT_S)
-            session = await _telnet_login(listener.dev, reader, writer, ip)
+            term = _TelnetTerminal(*await asyncio.wait_for(ready, LOGIN_TIMEOUT_S))
+            session = await _telnet_login(listener.dev, term, ip)
             if session is not None:
-                await _telnet_shell(listener.dev, reader, writer, session)
+                await _telnet_shell(listener.dev, term, session)
     except (TimeoutError, ConnectionError, OSError):
         pass
     finally:
@@ -308,67 +347,41 @@ async def _serve_telnet(listener: CliListener, sock: socket.socket, ip: str) -> 
         transport.close()
 
 
-async def _readline(
-    reader: TelnetReaderUnicode, writer: _ZyshTelnetWriter, timeout: float, *, secret: bool = False
-) -> str:
-    """One line, edited (backspace, arrow keys dropped) and echoed only if the client let us
-    echo (RFC 857) and it is not a password. EOF ends the connection."""
-    writer.muted = secret
-    try:
-        line = await asyncio.wait_for(readline_async(reader, writer), timeout)
-    finally:
-        writer.muted = False
-    if line is None:
-        raise ConnectionResetError("telnet client left")
-    if not secret:
-        writer.echo(NL)
-    return line
-
-
-async def _send(writer: _ZyshTelnetWriter, text: str) -> None:
-    writer.write(text)
-    await writer.drain()
-
-
-async def _telnet_login(
-    dev: SimDevice, reader: TelnetReaderUnicode, writer: _ZyshTelnetWriter, ip: str
-) -> _CliSession | None:
+async def _telnet_login(dev: SimDevice, term: _TelnetTerminal, ip: str) -> _CliSession | None:
     """`Login:` / `Password:` until accepted (login(1) re-prompts after a refusal)."""
     deadline = time.monotonic() + LOGIN_TIMEOUT_S
     while True:
         left = max(0.1, deadline - time.monotonic())
-        await _send(writer, guessed.TELNET_LOGIN_PROMPT)
-        user = await _readline(reader, writer, left)
-        await _send(writer, guessed.TELNET_PASSWORD_PROMPT)
-        password = await _readline(reader, writer, left, secret=True)
+        await term.send(guessed.TELNET_LOGIN_PROMPT)
+        user = await term.line(left)
+        await term.send(guessed.TELNET_PASSWORD_PROMPT)
+        password = await term.line(left, secret=True)
         check = dev.check_login(user.strip(), password, ip)
         await _pace(dev)
         if check is LoginCheck.OK:
             break
-        await _send(writer, NL + _refusal(dev, check) + NL)
+        await term.send(NL + _refusal(dev, check) + NL)
         if check is LoginCheck.LOCKED:
             return None
     session = _CliSession(dev, ip)
     if not session.opened:
-        await _send(writer, NL + guessed.BUSY_LINE + NL)
+        await term.send(NL + guessed.BUSY_LINE + NL)
         return None
     return session
 
 
-async def _telnet_shell(
-    dev: SimDevice, reader: TelnetReaderUnicode, writer: _ZyshTelnetWriter, session: _CliSession
-) -> None:
-    await _send(writer, NL + guessed.PROMPT)
+async def _telnet_shell(dev: SimDevice, term: _TelnetTerminal, session: _CliSession) -> None:
+    await term.send(NL + guessed.PROMPT)
     shell = ZyshShell(dev)
     while True:
-        line = await _readline(reader, writer, dev.knobs.session_idle_s)
+        line = await term.line(dev.knobs.session_idle_s)
         if not session.alive():
             return
         reply = shell.execute(line)
         await _pace(dev)
         if reply.lines:
-            writer.write(NL.join(reply.lines) + NL)
+            term.writer.write(NL.join(reply.lines) + NL)
         if reply.close:
-            await writer.drain()
+            await term.writer.drain()
             return
-        await _send(writer, guessed.PROMPT)
+        await term.send(guessed.PROMPT)
