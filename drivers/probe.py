@@ -14,11 +14,20 @@ probe says is what the driver will do.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PROBES", "Fingerprint", "ProbeFn", "probe_fn"]
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
+from bs4.filter import SoupStrainer
+
+__all__ = ["PROBES", "Fingerprint", "ProbeFn", "page_title", "probe_fn"]
+
+# A unit may answer `GET /` with XML; it is read as HTML on purpose (only a <title> counts).
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+#: A login page's <title> sits in its head; a bigger answer is not scanned further.
+_TITLE_SCAN_CHARS = 65536
 
 
 @dataclass(frozen=True)
@@ -65,3 +74,17 @@ def probe_fn(family: str) -> ProbeFn | None:
     except (ImportError, AttributeError):
         return None
     return fn  # type: ignore[no-any-return]
+
+
+def page_title(page: str) -> str | None:
+    """The first <title> of a page as a browser shows it (entities decoded, whitespace
+    collapsed); None when there is none. Parsed by BeautifulSoup, not a regex: attributes
+    on the tag, a <title> in a comment or a script string, stray '<' are what real login
+    pages carry, and a regex reads them wrong."""
+    if "<" not in page:
+        return None
+    strainer = SoupStrainer("title")
+    soup = BeautifulSoup(page[:_TITLE_SCAN_CHARS], "html.parser", parse_only=strainer)
+    tag = soup.find("title")
+    text = " ".join(tag.get_text(" ").split()) if isinstance(tag, Tag) else ""
+    return text or None

@@ -62,3 +62,31 @@ def test_model_comparison_uses_the_driver() -> None:
     assert P._same_model("zyxel", "zyxel")
     assert not P._same_model("mercusys-mr30g", "mercusys-ac12g")
     assert not P._same_model("tplink-xz000-g3", "tplink-onu")
+
+
+# --- login-page titles (drivers.probe.page_title, BeautifulSoup) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ('<html><head><TITLE id="t" lang="pt">MR30G</TITLE></head>', "MR30G"),
+        ("<!-- <title>AC12G</title> --><title>MR30G</title>", "MR30G"),
+        ('<script>document.write("<title>x</title>")</script><title>EX520</title>', "EX520"),
+        ("<title>\n   ZXHN   F670L \n</title>", "ZXHN F670L"),
+        ("<title>Tom &amp; Jerry</title>", "Tom & Jerry"),
+        ("\x00\xff<<>><title>F6600P", "F6600P"),  # truncated garbage still has its title
+        pytest.param(  # drivers.probe silences this at import; pytest resets filters per test
+            "<?xml version='1.0'?><ajax_response_xml_root/>",
+            None,
+            marks=pytest.mark.filterwarnings("ignore::bs4.XMLParsedAsHTMLWarning"),
+        ),
+        ("<title>   </title>", None),
+        ("no markup at all", None),
+        ("", None),
+    ],
+)
+def test_page_title_reads_garbage_html_as_a_browser_would(page: str, title: str | None) -> None:
+    from drivers.probe import page_title
+
+    assert page_title(page) == title

@@ -214,6 +214,8 @@ def test_raw_telnet_client_with_server_echo(runner: SimRunner) -> None:
         s.sendall(ADMIN_PASSWORD.encode() + b"\r\x00")
         after = _read_until(s, b"ZySH> ")
         assert ADMIN_PASSWORD.encode() not in after  # passwords are never echoed
+        s.sendall(b"\n")  # a bare LF is an empty line (scrapli's Enter): the prompt again
+        assert _read_until(s, b"ZySH> ").endswith(b"\r\nZySH> ")
         s.sendall(b"sys atsh\r\n")
         out = _read_until(s, b"ZySH> ")
         assert b"sys atsh" in out  # echo

@@ -14,7 +14,6 @@ with a read); the probe says so instead of guessing.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import requests
@@ -31,12 +30,13 @@ from drivers.mercusys.wire import (
     parse_challenge,
     parse_reply,
 )
-from drivers.probe import Fingerprint
+from drivers.probe import Fingerprint, page_title
 
 __all__ = ["probe"]
 
 FAMILY = "mercusys"
-_TITLE = re.compile(r"<title>([^<]{1,64})</title>", re.IGNORECASE)
+#: Longer titles are not a model name.
+_MAX_TITLE = 64
 _MODEL_KEYS = {p.model_name.upper(): key for key, p in PROFILES.items()}
 _DEVICE = ObjectRef(g.DATA_DEVICE, g.STACK_SINGLE)
 _NUMBERING = "found by a read after login: " + ", then ".join(
@@ -54,8 +54,9 @@ def probe(session: Any, host: str, port: int, timeout_s: float) -> Fingerprint |
     text = page.text if page.status_code == 200 else ""
     if g.LOGIN_SCRIPT not in text:
         return None
-    title = _TITLE.search(text)
-    model_name = title.group(1).strip() if title and g.LOGIN_TITLE_IS_MODEL else None
+    title = page_title(text)
+    shown = title if title and len(title) <= _MAX_TITLE else None
+    model_name = shown if g.LOGIN_TITLE_IS_MODEL else None
     evidence = [f"GET / -> {page.status_code}, loads {g.LOGIN_SCRIPT}, title {model_name!r}"]
     details: dict[str, Any] = {"wifi_numbering": _NUMBERING}
     info = _read_device_block(session, base, headers, timeout_s, evidence, details)

@@ -12,14 +12,13 @@ driver settles it at its first login, in a way that spends no password attempt.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import requests
 
 from cpe.errors import DeviceUnreachable, Timeout
 from drivers.http import make_session
-from drivers.probe import Fingerprint
+from drivers.probe import Fingerprint, page_title
 from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
 from drivers.tplink.link import PROFILES, KeyAnswer, parse_key_answer
@@ -29,7 +28,8 @@ __all__ = ["probe"]
 FAMILY = "tplink"
 #: Model name on the login page → registry key.
 _MODELS = (("XC220-G3", "tplink-onu"), ("XZ000-G3", "tplink-xz000-g3"))
-_TITLE = re.compile(r"<title>\s*([^<]{1,80}?)\s*</title>", re.IGNORECASE)
+#: Longer titles are not a model name.
+_MAX_TITLE = 80
 
 
 def _get(
@@ -58,8 +58,8 @@ def _get(
 
 
 def _model(page: str) -> tuple[str | None, str | None]:
-    title = _TITLE.search(page)
-    shown = title.group(1) if title else None
+    title = page_title(page)
+    shown = title if title and len(title) <= _MAX_TITLE else None
     for name, key in _MODELS:
         if name.lower() in page.lower():
             return shown or name, key

@@ -70,7 +70,7 @@ CHANGEPWD_PAGE_TOKEN = "iPFA8znE0U9PAGPqQ1qDTlud"  # noqa: S105 - a public page 
 CHANGEPWD_TOKEN_PATTERN = r"_sessionTOKEN\s*[:=]\s*[\"']([^\"']+)[\"']"  # noqa: S105
 #: The login page's <title> names the model on the units we simulate. [G] (the probe
 #: reports it only when it looks like a ZTE model name)
-MODEL_TITLE_PATTERN = r"<title>\s*((?:ZXHN\s+)?[FH]\d{3,4}[A-Z]{0,2}\d?)\s*</title>"
+MODEL_TITLE_PATTERN = r"(?:ZXHN\s+)?[FH]\d{3,4}[A-Z]{0,2}\d?"  # the whole title text
 
 # --- menuData answers --------------------------------------------------------------------
 

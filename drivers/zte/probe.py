@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from cpe.errors import DeviceUnreachable, Timeout
-from drivers.probe import Fingerprint
+from drivers.probe import Fingerprint, page_title
 from drivers.zte import guessed as g
 
 _ENTRY = "/?_type=loginData&_tag=login_entry"
@@ -51,8 +51,8 @@ def _json(resp: requests.Response) -> dict[str, Any] | None:
 
 
 def _model(page: str) -> str | None:
-    match = _TITLE.search(page[:4096])
-    return match.group(1) if match else None
+    title = page_title(page[:4096])
+    return title if title and _TITLE.fullmatch(title) else None
 
 
 def probe(session: Any, host: str, port: int, timeout_s: float) -> Fingerprint | None:

@@ -1,8 +1,8 @@
-"""ZySH over SSH (asyncssh) and telnet (a small RFC 854 server) for simulated routers.
+"""ZySH over SSH (asyncssh) and telnet (telnetlib3) for simulated routers.
 
 Each listener accepts raw sockets itself, so the device's fault knobs act before any
 protocol byte (a hung unit never sends its SSH banner); then it hands the socket to
-asyncssh or to the telnet loop. Logins go through `SimDevice.check_login` and the one
+asyncssh or to telnetlib3. Logins go through `SimDevice.check_login` and the one
 admin session, exactly like the web front end.
 """
 
@@ -19,6 +19,16 @@ import time
 from collections.abc import Callable, Iterator
 
 import asyncssh
+from telnetlib3 import (
+    BaseServer,
+    TelnetReader,
+    TelnetReaderUnicode,
+    TelnetWriter,
+    TelnetWriterUnicode,
+    readline,
+)
+from telnetlib3.server_shell import filter_ansi
+from telnetlib3.telopt import ECHO, SGA, WILL
 
 from drivers.sim import Fault, LoginCheck, SimDevice
 from drivers.zyxel import guessed
@@ -229,140 +239,149 @@ async def _ssh_process(dev: SimDevice, ip: str, process: asyncssh.SSHServerProce
         process.exit(0)
 
 
-# --- telnet -------------------------------------------------------------------------------------
-
-IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
-ECHO, SGA = 1, 3
+# --- telnet (telnetlib3) ------------------------------------------------------------------------
 
 
-class _Telnet:
-    """Byte-level telnet: strips option negotiation, tracks whether the client let us
-    echo (RFC 857: only after DO ECHO), reads CR LF / CR NUL / LF terminated lines."""
+class _ZyshTelnetWriter(TelnetWriterUnicode):
+    """telnetlib3's writer, plus login(1)'s habit: no echo while a password is typed."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    muted = False
+
+    # Same signature as TelnetWriterUnicode.echo (which itself overrides the bytes writer).
+    def echo(self, string: str, errors: str | None = None) -> None:  # type: ignore[override]
+        if not self.muted:
+            super().echo(string, errors)
+
+
+class _ZyshTelnetProtocol(BaseServer):
+    """Offers to echo and to suppress go-ahead, as the router's telnetd does, and starts the
+    login at once: clients that never answer the offers (netcat, scripts) still get `Login:`.
+    telnetlib3 answers the client's options and strips every IAC sequence from the input."""
+
+    def begin_negotiation(self) -> None:
+        super().begin_negotiation()
+        assert self.writer is not None  # set in connection_made
+        self.writer.iac(WILL, ECHO)
+        self.writer.iac(WILL, SGA)
+
+    def check_negotiation(self, final: bool = False) -> bool:
+        return True
+
+
+_Streams = tuple[TelnetReaderUnicode, _ZyshTelnetWriter]
+
+
+class _TelnetTerminal:
+    """One connection's streams and line editor (telnetlib3's `readline`, kept for the whole
+    connection: it remembers a CR across lines, so CR LF, CR NUL and a bare LF (scrapli's
+    Enter) each end exactly one line; `readline_async` starts afresh per call and drops a
+    bare-LF empty line, so `ZySH>` would not be printed again)."""
+
+    def __init__(self, reader: TelnetReaderUnicode, writer: _ZyshTelnetWriter) -> None:
         self.reader = reader
         self.writer = writer
-        self.echo = False
-        self._skip_lf = False
+        self._editor = readline(reader, writer)
+        next(self._editor)
 
-    def send(self, text: str) -> None:
-        self.writer.write(text.encode("utf-8").replace(b"\xff", b"\xff\xff"))
-
-    async def negotiate(self) -> None:
-        self.writer.write(bytes([IAC, WILL, ECHO, IAC, WILL, SGA]))
+    async def send(self, text: str) -> None:
+        self.writer.write(text)
         await self.writer.drain()
 
-    async def _byte(self) -> int:
-        data = await self.reader.readexactly(1)
-        return data[0]
+    async def line(self, timeout: float, *, secret: bool = False) -> str:
+        """One edited line (backspace; arrow keys dropped), echoed only if the client let us
+        echo (RFC 857) and it is not a password. EOF ends the connection."""
+        self.writer.muted = secret
+        try:
+            line = await asyncio.wait_for(self._read_line(), timeout)
+        finally:
+            self.writer.muted = False
+        if not secret:
+            self.writer.echo(NL)
+        return line
 
-    async def _option(self, cmd: int) -> None:
-        """The rest of an IAC sequence whose command byte was `cmd`."""
-        if cmd in (DO, DONT, WILL, WONT):
-            opt = await self._byte()
-            if opt == ECHO and cmd in (DO, DONT):
-                self.echo = cmd == DO
-        elif cmd == SB:  # skip a subnegotiation up to IAC SE
-            prev = 0
-            while True:
-                b = await self._byte()
-                if prev == IAC and b == SE:
-                    return
-                prev = b
-
-    async def readline(self, echo: bool, timeout: float) -> str:
-        return await asyncio.wait_for(self._readline(echo), timeout)
-
-    async def _readline(self, echo: bool) -> str:
-        buf = bytearray()
+    async def _read_line(self) -> str:
         while True:
-            b = await self._byte()
-            if b == IAC:
-                cmd = await self._byte()
-                if cmd != IAC:
-                    await self._option(cmd)
-                    continue
-            if self._skip_lf:
-                self._skip_lf = False
-                if b in (0, 10):
-                    continue
-            if b in (13, 10):
-                self._skip_lf = b == 13
-                if echo and self.echo:
-                    self.writer.write(b"\r\n")
-                return buf.decode("utf-8", errors="replace")
-            if b in (8, 127):
-                if buf:
-                    buf.pop()
-                    if echo and self.echo:
-                        self.writer.write(b"\b \b")
-                continue
-            if b == 0:
-                continue
-            buf.append(b)
-            if echo and self.echo:
-                self.writer.write(bytes([b]))
+            char = await filter_ansi(self.reader, self.writer)
+            if not char:
+                raise ConnectionResetError("telnet client left")
+            line = self._editor.send(char)
+            if line is not None:
+                return line
 
 
 async def _serve_telnet(listener: CliListener, sock: socket.socket, ip: str) -> None:
-    reader, writer = await asyncio.open_connection(sock=sock)
-    tel = _Telnet(reader, writer)
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[_Streams] = loop.create_future()
+
+    async def hand_over(
+        reader: TelnetReader | TelnetReaderUnicode, writer: TelnetWriter | TelnetWriterUnicode
+    ) -> None:
+        # The dialogue runs in this connection's task (cancelled by `close()`), not in one
+        # telnetlib3 would spawn and nobody would own.
+        assert isinstance(reader, TelnetReaderUnicode)
+        assert isinstance(writer, _ZyshTelnetWriter)
+        if not ready.done():
+            ready.set_result((reader, writer))
+
+    def protocol() -> _ZyshTelnetProtocol:
+        return _ZyshTelnetProtocol(
+            shell=hand_over,
+            encoding="utf-8",
+            encoding_errors="replace",
+            writer_factory_encoding=_ZyshTelnetWriter,
+        )
+
+    transport, _ = await loop.connect_accepted_socket(protocol, sock)
     session: _CliSession | None = None
     try:
-        with listener.tracking(writer.transport.abort):
-            await tel.negotiate()
-            session = await _telnet_login(listener.dev, tel, ip)
+        with listener.tracking(transport.abort):
+            term = _TelnetTerminal(*await asyncio.wait_for(ready, LOGIN_TIMEOUT_S))
+            session = await _telnet_login(listener.dev, term, ip)
             if session is not None:
-                await _telnet_shell(listener.dev, tel, session)
-    except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError):
+                await _telnet_shell(listener.dev, term, session)
+    except (TimeoutError, ConnectionError, OSError):
         pass
     finally:
         if session is not None:
             session.end()
-        writer.close()
+        transport.close()
 
 
-async def _telnet_login(dev: SimDevice, tel: _Telnet, ip: str) -> _CliSession | None:
+async def _telnet_login(dev: SimDevice, term: _TelnetTerminal, ip: str) -> _CliSession | None:
     """`Login:` / `Password:` until accepted (login(1) re-prompts after a refusal)."""
     deadline = time.monotonic() + LOGIN_TIMEOUT_S
     while True:
         left = max(0.1, deadline - time.monotonic())
-        tel.send(guessed.TELNET_LOGIN_PROMPT)
-        await tel.writer.drain()
-        user = await tel.readline(echo=True, timeout=left)
-        tel.send(guessed.TELNET_PASSWORD_PROMPT)
-        await tel.writer.drain()
-        password = await tel.readline(echo=False, timeout=left)
+        await term.send(guessed.TELNET_LOGIN_PROMPT)
+        user = await term.line(left)
+        await term.send(guessed.TELNET_PASSWORD_PROMPT)
+        password = await term.line(left, secret=True)
         check = dev.check_login(user.strip(), password, ip)
         await _pace(dev)
         if check is LoginCheck.OK:
             break
-        tel.send(NL + _refusal(dev, check) + NL)
-        await tel.writer.drain()
+        await term.send(NL + _refusal(dev, check) + NL)
         if check is LoginCheck.LOCKED:
             return None
     session = _CliSession(dev, ip)
     if not session.opened:
-        tel.send(NL + guessed.BUSY_LINE + NL)
-        await tel.writer.drain()
+        await term.send(NL + guessed.BUSY_LINE + NL)
         return None
     return session
 
 
-async def _telnet_shell(dev: SimDevice, tel: _Telnet, session: _CliSession) -> None:
-    tel.send(NL + guessed.PROMPT)
-    await tel.writer.drain()
+async def _telnet_shell(dev: SimDevice, term: _TelnetTerminal, session: _CliSession) -> None:
+    await term.send(NL + guessed.PROMPT)
     shell = ZyshShell(dev)
     while True:
-        line = await tel.readline(echo=True, timeout=dev.knobs.session_idle_s)
+        line = await term.line(dev.knobs.session_idle_s)
         if not session.alive():
             return
         reply = shell.execute(line)
         await _pace(dev)
         if reply.lines:
-            tel.send(NL.join(reply.lines) + NL)
+            term.writer.write(NL.join(reply.lines) + NL)
         if reply.close:
-            await tel.writer.drain()
+            await term.writer.drain()
             return
-        tel.send(guessed.PROMPT)
-        await tel.writer.drain()
+        await term.send(guessed.PROMPT)
