@@ -579,7 +579,9 @@ def test_axe_finds_no_serious_or_critical_violation(page: Any, service: Service)
     problems += _axe(page, "form-wifi")
     page.click("#btn-wifi-cancelar")
     # Device 15 runs a DHCP WAN (a PPPoE drift too): its DNS goes with the PPPoE fix.
-    page.click('#acoes button[data-acao="corrigir_dns"], #acoes button[data-acao="reaplicar_pppoe"]')
+    page.click(
+        '#acoes button[data-acao="corrigir_dns"], #acoes button[data-acao="reaplicar_pppoe"]'
+    )
     problems += _axe(page, "confirmar")
     page.click("#confirmar-sim")
     _result(page)
