@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -12,7 +15,17 @@ from cpe.models import Timeouts
 from cpe.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from cpe.coord import DeviceLocks, FailureLedger
     from cpe.vault import Vault
+
+
+def os_identity() -> str:
+    """"user@host" of this process, recorded with every journaled action."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no $USER (a bare container)
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname() or 'localhost'}"
 
 
 @dataclass
@@ -31,6 +44,18 @@ class Context:
     def journal(self) -> Journal:
         return Journal(self.settings.journal_file)
 
+    @cached_property
+    def locks(self) -> DeviceLocks:
+        from cpe.coord import device_locks
+
+        return device_locks(self.settings)
+
+    @cached_property
+    def ledger(self) -> FailureLedger:
+        from cpe.coord import failure_ledger
+
+        return failure_ledger(self.settings)
+
     @property
     def inventory(self) -> Any:
         if self._inventory is None:
@@ -39,7 +64,9 @@ class Context:
 
     @property
     def who(self) -> str:
-        return self.operator or self.settings.operator
+        """The person acting: the service's logged-in user, else the operating-system
+        user and host of this CLI ("maria@atendimento-3")."""
+        return self.operator or self.settings.operator or os_identity()
 
     @property
     def timeouts(self) -> Timeouts:

@@ -6,6 +6,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from pydantic import SecretStr
 
 # Parallel test workers (and a developer's own lab) must not fight over 127.<block>.x.y:2389.
 os.environ.setdefault("CPE_LAB_BLOCK_START", str(random.randrange(20, 240)))
+# One host-wide lock directory (device locks, failure ledger) per test process, shared by
+# every CPE_HOME and subprocess of that process's tests, never by a developer's own.
+os.environ.setdefault("CPE_LOCK_DIR", tempfile.mkdtemp(prefix="cpe-locks-"))
 
 
 @dataclass
@@ -44,7 +48,7 @@ class Lab:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith("CPE_") or k == "CPE_LAB_BLOCK_START"
+            if not k.startswith("CPE_") or k in ("CPE_LAB_BLOCK_START", "CPE_LOCK_DIR")
         }
         env["CPE_HOME"] = str(self.home)
         return env

@@ -75,7 +75,7 @@ def capture(
 ) -> None:
     """Grava a sessão de leitura de status de um equipamento, sem senhas, como fixture."""
     from cpe.capture import run
-    from cpe.devicelock import device_lock
+    from cpe.coord import Intent
 
     if not read_only:
         err.print(
@@ -90,9 +90,14 @@ def capture(
         name = case or f"{target.transport}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         if not as_json:
             err.print(f"Gravando a leitura de status de [bold]{login}[/] ({target.model})…")
-        with device_lock(ctx.settings.home, f"{target.host}:{target.port}"):
+        with ctx.locks.hold(target.address, Intent.READ, wait_s=ctx.settings.read_wait_s):
             result = run.record(
-                target, credential, known_secrets=known, source=source, timeouts=ctx.timeouts
+                target,
+                credential,
+                known_secrets=known,
+                source=source,
+                timeouts=ctx.timeouts,
+                ledger=ctx.ledger,
             )
         folder = run.save(result, out_dir, name)
     except CpeError as exc:

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from cpe import actions
 from cpe.context import Context
-from cpe.devicelock import device_lock
+from cpe.coord import Intent
 from cpe.errors import CpeError, InputError, PolicyRefused
 from cpe.journal import Journal
 from cpe.models import Band, validate_passphrase, validate_ssid
@@ -184,29 +184,29 @@ class Backend:
         records = _wifi_records(redes)
         sub: Subscriber = ctx.inventory.subscriber(login)
         require_actionable(sub, "alterar Wi-Fi")
-        # Refuse before touching IXC when another action holds the device right now.
-        with device_lock(self.settings.home, f"{sub.host}:{sub.port}"):
-            pass
-        ctx.inventory.update_wifi(sub.login, records)
-        ctx.journal.record_action(
-            operator=ctx.who,
-            login=sub.login,
-            device=f"{sub.host}:{sub.port}",
-            action="alterar_wifi_ixc",
-            outcome="saved",
-            changed=sorted(
-                {"ssid"} | ({"wifi_key"} if any(r.passphrase for r in records) else set())
-            ),
-            message="Wi-Fi gravado no IXC: "
-            + ", ".join(f"{r.band.value} SSID {r.ssid!r}" for r in records),
-        )
-        try:
-            result = actions.reconfigure(ctx, sub.login, wifi=True)
-        except actions.ReconfigureFailed as exc:
-            exc.result.notices.insert(
-                0, "Os novos dados do Wi-Fi já estão gravados no IXC; só o equipamento falhou."
+        # One write hold across the IXC write and the device write: a second agent is
+        # refused before touching IXC, and never told "feito" for another SSID.
+        with actions.device_hold(ctx, sub, Intent.WRITE) as hold:
+            ctx.inventory.update_wifi(sub.login, records)
+            ctx.journal.record_action(
+                operator=ctx.who,
+                login=sub.login,
+                device=f"{sub.host}:{sub.port}",
+                action="alterar_wifi_ixc",
+                outcome="saved",
+                changed=sorted(
+                    {"ssid"} | ({"wifi_key"} if any(r.passphrase for r in records) else set())
+                ),
+                message="Wi-Fi gravado no IXC: "
+                + ", ".join(f"{r.band.value} SSID {r.ssid!r}" for r in records),
             )
-            raise
+            try:
+                result = actions.reconfigure(ctx, sub.login, wifi=True, held=hold)
+            except actions.ReconfigureFailed as exc:
+                exc.result.notices.insert(
+                    0, "Os novos dados do Wi-Fi já estão gravados no IXC; só o equipamento falhou."
+                )
+                raise
         data = outcome(result)
         data["ixc_atualizado"] = True
         return data

@@ -87,6 +87,7 @@ class MercusysDriver(Driver):
         {Capability.STATUS, Capability.PPPOE, Capability.DNS, Capability.WIFI}
     )
     lock_threshold = g.LOCK_THRESHOLD
+    lock_seconds = g.LOCK_SECONDS
 
     def __init__(
         self,

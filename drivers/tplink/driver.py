@@ -96,6 +96,7 @@ class TplinkOnuDriver(Driver):
     )
     transport: ClassVar[Transport] = Transport.HTTP
     lock_threshold: ClassVar[int] = g.LOCK_THRESHOLD
+    lock_seconds: ClassVar[float] = g.LOCK_SECONDS
 
     def __init__(
         self,

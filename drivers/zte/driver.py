@@ -105,6 +105,7 @@ class ZteDriver(Driver):
     })
     transport = Transport.HTTP
     lock_threshold = g.LOCK_THRESHOLD
+    lock_seconds = g.LOCK_SECONDS
 
     def __init__(
         self,

@@ -1,0 +1,165 @@
+"""The failure ledger for one host (the `FailureLedger` contract of base.py).
+
+One small append-only file per device with any history, LOCK_DIR/ledger/<host:port>:
+    F <unix time> <candidate id>     a login attempt that did not (yet) succeed
+    L <unix time> <lock end>         the device is locked until then
+A success removes the file: the device's history no longer matters. A lock makes the
+failures before it stop counting (the device starts its counter again when the lock
+ends). A device without a file costs one failed open() to read, so the audit's hot path
+stays a few system calls per device.
+
+Appends take flock on the file and check it is still the one at the path (a concurrent
+success may have removed it, a compaction replaced it), so no line is lost between
+processes. A line that cannot be read but starts with F still counts as a failure: the
+ledger errs towards not trying.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from cpe.coord import lockdir
+from cpe.coord.base import Attempt
+
+__all__ = ["LocalFailureLedger"]
+
+LEDGER_DIR = "ledger"
+#: Past this size a file is rewritten with only what still counts.
+_COMPACT_BYTES = 4096
+
+
+@dataclass
+class _State:
+    failures: list[Attempt] = field(default_factory=list)
+    locked_until: float = 0.0
+
+
+def _parse(text: str) -> _State:
+    state = _State()
+    for line in text.splitlines():
+        kind, _, rest = line.partition(" ")
+        parts = rest.split(" ")
+        try:
+            if kind == "F":
+                state.failures.append(Attempt(parts[1] if len(parts) > 1 else "", float(parts[0])))
+            elif kind == "L":
+                state.failures.clear()
+                state.locked_until = max(state.locked_until, float(parts[1]))
+        except (ValueError, IndexError):
+            if kind == "F":
+                state.failures.append(Attempt("", 0.0))
+    return state
+
+
+class LocalFailureLedger:
+    def __init__(self, lock_dir: Path) -> None:
+        self.lock_dir = lock_dir
+        self._dir: Path | None = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def failures(self, device: str, *, since: float) -> list[Attempt]:
+        return [a for a in self._state(device).failures if a.at >= since]
+
+    def locked_until(self, device: str) -> float | None:
+        until = self._state(device).locked_until
+        return until if until > time.time() else None
+
+    def devices(self) -> Iterator[str]:
+        try:
+            names = os.listdir(self._ledger_dir())
+        except FileNotFoundError:
+            return
+        for name in sorted(names):
+            if not name.startswith("."):
+                yield unquote(name)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def record_failure(self, device: str, candidate: str, *, at: float) -> None:
+        self._append(device, f"F {at:.3f} {_clean(candidate)}\n")
+
+    def record_lock(self, device: str, *, until: float) -> None:
+        self._append(device, f"L {time.time():.3f} {until:.3f}\n")
+
+    def record_success(self, device: str, candidate: str, *, at: float) -> None:
+        path = self._path(device)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink:
+                path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _ledger_dir(self) -> Path:
+        if self._dir is None:
+            self._dir = lockdir.subdir(self.lock_dir, LEDGER_DIR)
+        return self._dir
+
+    def _path(self, device: str) -> Path:
+        return self._ledger_dir() / quote(device, safe="")
+
+    def _state(self, device: str) -> _State:
+        try:
+            text = self._path(device).read_text(encoding="ascii", errors="replace")
+        except FileNotFoundError:
+            return _State()
+        return _parse(text)
+
+    def _append(self, device: str, line: str) -> None:
+        path = self._path(device)
+        mode = lockdir.prepare(self.lock_dir)
+        while True:
+            fd = lockdir.open_shared(path, os.O_RDWR | os.O_APPEND, mode)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                st = os.fstat(fd)
+                try:
+                    current = os.stat(path).st_ino == st.st_ino
+                except FileNotFoundError:
+                    current = False
+                if not current:
+                    continue  # removed or replaced while we waited: open the new one
+                os.write(fd, line.encode("ascii"))
+                if st.st_size + len(line) > _COMPACT_BYTES:
+                    self._compact(fd, path, mode)
+                return
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def _compact(fd: int, path: Path, mode: int) -> None:
+        """Rewrite with only what still counts (called holding the file's flock)."""
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        state = _parse(b"".join(chunks).decode("ascii", errors="replace"))
+        lines = []
+        if state.locked_until > time.time():
+            lines.append(f"L {time.time():.3f} {state.locked_until:.3f}\n")
+        lines += [f"F {a.at:.3f} {_clean(a.candidate)}\n" for a in state.failures]
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        out = lockdir.open_shared(tmp, os.O_WRONLY | os.O_TRUNC, mode)
+        try:
+            os.write(out, "".join(lines).encode("ascii"))
+        finally:
+            os.close(out)
+        os.replace(tmp, path)
+
+
+def _clean(candidate: str) -> str:
+    """Candidate ids are opaque hex; keep any other text from breaking a line."""
+    return "".join(c for c in candidate if c.isalnum() or c in "-_.") or "-"

@@ -1,0 +1,447 @@
+"""One reconfigure, step by step, journal first (cpe.actions.reconfigure runs it while
+holding the device's write lock).
+
+Before the first write, the journal gets the plan (`begin_action`); before each write a
+`writing` step (the write may land even when the call fails), after it a `written` step;
+then `verified`/`unverified`, `restoring`/`restored`; the closing row says how it ended.
+A journal that cannot take the plan means no write at all; one that fails half-way stops
+the writes and restores what was accepted. A process killed at any point leaves the plan
+and its steps, which the next read reconciles (cpe.reconcile).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cpe import drift as drift_mod
+from cpe.action_models import BRIDGE_PT, DONE_PT, ReconfigureResult
+from cpe.context import Context, os_identity
+from cpe.coord import Hold
+from cpe.errors import CpeError, JournalError, SessionBusy, Unsupported, VerifyFailed
+from cpe.models import Band, Capability, DeviceStatus
+from cpe.progress import Progress, Stage, noop
+from cpe.reconcile import ITEM_PT
+from drivers.base import Driver
+from drivers.registry import driver_class
+from inventory.models import Subscriber
+
+log = logging.getLogger("cpe.actions")
+
+#: Opens a logged-in driver for a subscriber (cpe.actions.open_driver, or a test's).
+Opener = Callable[[Context, Subscriber], Driver]
+#: Journals one step: (step, items).
+StepLog = Callable[[str, list[str]], None]
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(ITEM_PT.get(i, i) for i in items) or "nada"
+
+
+class Run:
+    """One reconfigure: what was planned, what the device accepted, what the journal says."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        sub: Subscriber,
+        result: ReconfigureResult,
+        progress: Progress,
+        opener: Opener,
+    ) -> None:
+        self.ctx, self.sub, self.result = ctx, sub, result
+        self.progress = safe(progress)
+        self.opener = opener
+        self.applied: list[drift_mod.Drift] = []
+        self.before: DeviceStatus | None = None
+        self.before_dump: dict[str, Any] | None = None
+        self.after_dump: dict[str, Any] | None = None
+        #: The journal's id for this action, once its plan is committed.
+        self.action_id: str | None = None
+        #: The device's lock, checked before each write (a lapsed hold never writes).
+        self.hold: Hold | None = None
+
+    @property
+    def device(self) -> str:
+        return f"{self.sub.host}:{self.sub.port}"
+
+    # -- the journal -------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Commit the plan before the first write (JournalError: write nothing)."""
+        self.action_id = self.ctx.journal.begin_action(
+            operator=self.ctx.who,
+            origin=os_identity(),
+            login=self.sub.login,
+            device=self.device,
+            action="reconfigure",
+            planned=self.result.planned,
+            before=self.before_dump,
+        )
+
+    def step(self, step: str, items: list[str]) -> None:
+        if step == "writing" and self.hold is not None and not self.ctx.locks.still_held(
+            self.hold
+        ):
+            raise SessionBusy(
+                "the device lock lapsed before a write",
+                device=self.device,
+                operation="device lock",
+                detail_pt=(
+                    "A reserva deste equipamento expirou antes de gravar "
+                    f"{_names(items)}; nada mais foi gravado."
+                ),
+            )
+        if self.action_id is not None:
+            self.ctx.journal.action_step(self.action_id, step, items)
+
+    def journal(self, outcome: str | None = None) -> None:
+        r = self.result
+        outcome = outcome or (
+            "dry_run"
+            if r.dry_run
+            else "verified"
+            if r.verified and not r.error
+            else "rolled_back"
+            if r.rolled_back
+            else "changed_unverified"
+            if r.unverified
+            else "error"
+        )
+        try:
+            self.ctx.journal.record_action(
+                operator=self.ctx.who,
+                origin=os_identity(),
+                login=self.sub.login,
+                device=self.device,
+                action="reconfigure",
+                outcome=outcome,
+                changed=r.changed,
+                planned=r.planned,
+                before=self.before_dump,
+                after=self.after_dump,
+                message=r.message_pt,
+                action_id=self.action_id,
+            )
+        except Exception as exc:  # a journal failure must not hide the device result
+            log.warning("journal write failed: %s", exc)
+            if self.action_id is not None:
+                r.notices.append(
+                    "O diário não registrou o fim desta ação: a próxima leitura do equipamento "
+                    "(`cpe status`) confere e registra o que ficou gravado."
+                )
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    def execute(
+        self,
+        *,
+        pppoe: bool,
+        dns: bool,
+        wifi: bool,
+        dry_run: bool,
+        sleep: Callable[[float], None],
+    ) -> None:
+        from cpe.actions import status_dict
+
+        ctx, sub, result = self.ctx, self.sub, self.result
+        self.progress(Stage.READING)
+        drv = self.opener(ctx, sub)
+        caps = type(drv).capabilities
+        with drv:
+            before = self.before = drv.get_status()
+            self.before_dump = status_dict(sub, before)
+            if before.bridge_mode:
+                raise Unsupported(
+                    "bridge mode",
+                    device=sub.login,
+                    model=sub.model,
+                    operation="reconfigure",
+                    detail_pt=BRIDGE_PT,
+                )
+            changes = changes_for(sub, before, caps, ctx, pppoe, dns, wifi)
+            result.changed = drift_mod.drift_names(changes)
+            result.planned = list(result.changed)
+            if dry_run or not changes:
+                result.verified = not changes
+                result.message_pt = (
+                    "Simulação: nada foi alterado."
+                    if dry_run
+                    else "Nada a alterar: o equipamento já está conforme o IXC."
+                )
+                return
+            self.begin()
+            apply_non_pppoe(drv, sub, changes, ctx, self.applied, self.progress, self.step)
+            needs_pppoe = any(c.name == drift_mod.PPPOE for c in changes)
+            if needs_pppoe:
+                self.progress(Stage.WRITING_PPPOE)
+                self.step("writing", [drift_mod.PPPOE])
+                self.applied.append(drift_mod.Drift(drift_mod.PPPOE))
+                apply_pppoe(drv, sub)
+                self.step("written", [drift_mod.PPPOE])
+            else:
+                self.progress(Stage.VERIFYING)
+                after = drv.get_status()
+        if needs_pppoe:
+            after = read_after_wan_restart(ctx, sub, drv, sleep, self.progress)
+        self.after_dump = status_dict(sub, after)
+        bad = verify(sub, after, changes, ctx, caps)
+        if not bad:
+            self.step("verified", result.planned)
+            result.verified = True
+            result.message_pt = DONE_PT
+            return
+        self.step("unverified", bad)
+        result.unverified = bad
+        self.progress(Stage.RESTORING)
+        undo = [c for c in changes if c.name in bad and c.name != drift_mod.PPPOE]
+        result.rolled_back = self.restore(before, undo)
+        raise VerifyFailed(
+            ", ".join(bad),
+            device=sub.login,
+            model=sub.model,
+            operation="verify",
+            detail_pt=(
+                f"A releitura não confirmou: {', '.join(bad)}. "
+                + ("As alterações não confirmadas foram desfeitas. " if result.rolled_back else "")
+                + (
+                    "O provedor recusou o PPPoE do IXC: confira login/senha no IXC. "
+                    if drift_mod.PPPOE in bad
+                    else ""
+                )
+            ),
+        )
+
+    def restore(self, before: DeviceStatus, undo: list[drift_mod.Drift]) -> bool:
+        names = drift_mod.drift_names(undo)
+        try:
+            self.step("restoring", names)
+        except JournalError:
+            log.warning("journal refused the restoring step; restoring anyway")
+        ok = restore(self.ctx, self.sub, before, undo, self.opener)
+        if ok:
+            try:
+                self.step("restored", names)
+            except JournalError:
+                log.warning("journal refused the restored step")
+        return ok
+
+    def fail(self, exc: CpeError) -> None:
+        """A step failed: restore what the device had accepted, or say precisely what is
+        changed but unverified."""
+        result = self.result
+        if self.applied and not result.unverified:
+            applied_names = drift_mod.drift_names(self.applied)
+            result.changed = applied_names
+            undo = [d for d in self.applied if d.name != drift_mod.PPPOE]
+            if undo and self.before is not None:
+                self.progress(Stage.RESTORING)
+            restored = self.before is not None and bool(undo) and self.restore(self.before, undo)
+            result.rolled_back = restored and len(undo) == len(self.applied)
+            result.unverified = (
+                [n for n in applied_names if n == drift_mod.PPPOE] if restored else applied_names
+            )
+            state = (
+                "as alterações foram desfeitas"
+                if result.rolled_back
+                else f"alterado mas não conferido: {', '.join(result.unverified)}"
+            )
+            result.message_pt = f"{exc.pt()} ({state})"
+        elif not self.applied and result.planned and not result.dry_run:
+            result.changed = []  # `changed` is what the device accepted: nothing
+            result.message_pt = f"{exc.pt()} (nada foi gravado no equipamento)"
+        else:
+            result.message_pt = exc.pt()
+        result.error = exc.as_dict()
+        self.journal()
+
+    def interrupted(self) -> None:
+        """Ctrl-C or SIGTERM mid-action: the closing row says what was planned and, apart,
+        what was written or being written, so the next reader knows to re-read."""
+        result = self.result
+        applied = drift_mod.drift_names(self.applied)
+        result.unverified = applied
+        result.changed = applied
+        result.message_pt = (
+            f"Ação interrompida. Planejado: {_names(result.planned)}; gravado ou em gravação: "
+            f"{_names(applied)}. Releia o equipamento com `cpe status`."
+        )
+        self.journal(outcome="interrupted")
+
+
+def safe(progress: Progress) -> Progress:
+    """An observer that fails (a closed page, a full queue) must not fail the action."""
+
+    def call(stage: Stage) -> None:
+        try:
+            progress(stage)
+        except Exception:
+            log.debug("progress observer failed at %s", stage, exc_info=True)
+
+    return call
+
+
+# --- the difference, and verifying it ----------------------------------------------------------
+
+
+def changes_for(
+    sub: Subscriber,
+    st: DeviceStatus,
+    caps: frozenset[Capability],
+    ctx: Context,
+    want_pppoe: bool,
+    want_dns: bool,
+    want_wifi: bool,
+) -> list[drift_mod.Drift]:
+    drifts = drift_mod.find_drifts(st, sub, caps, ctx.settings, include_optical=False)
+    keep = set()
+    if want_dns:
+        keep.add(drift_mod.DNS)
+    if want_wifi:
+        keep |= {drift_mod.SSID, drift_mod.WIFI_KEY}
+    if want_pppoe:
+        keep.add(drift_mod.PPPOE)
+    chosen = [d for d in drifts if d.name in keep]
+    if want_wifi and Capability.WIFI in caps and not st.bridge_mode:
+        # A key the device does not show cannot be compared: apply it to be sure.
+        for rec in sub.wifi:
+            net = st.wifi_for(rec.band)
+            if net is not None and net.passphrase is None and rec.passphrase is not None:
+                if not any(d.band == rec.band for d in chosen):
+                    chosen.append(
+                        drift_mod.Drift(drift_mod.WIFI_KEY, rec.band, "senha não legível")
+                    )
+    return chosen
+
+
+def wifi_bands(changes: list[drift_mod.Drift]) -> list[Band]:
+    bands: list[Band] = []
+    for c in changes:
+        if (
+            c.band is not None
+            and c.name in (drift_mod.SSID, drift_mod.WIFI_KEY)
+            and c.band not in bands
+        ):
+            bands.append(c.band)
+    return bands
+
+
+def verify(
+    sub: Subscriber,
+    st: DeviceStatus,
+    changes: list[drift_mod.Drift],
+    ctx: Context,
+    caps: frozenset[Capability],
+) -> list[str]:
+    """Names of the changes the read-back does not confirm."""
+    remaining = drift_mod.find_drifts(st, sub, caps, ctx.settings, include_optical=False)
+    names = {c.name for c in changes}
+    bad = [d.name for d in remaining if d.name in names]
+    if drift_mod.PPPOE in names and not st.wan.up:
+        bad.append(drift_mod.PPPOE)
+    return sorted(set(bad), key=drift_mod.ORDER.index)
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def apply_non_pppoe(
+    drv: Driver,
+    sub: Subscriber,
+    changes: list[drift_mod.Drift],
+    ctx: Context,
+    applied: list[drift_mod.Drift],
+    progress: Progress = noop,
+    step: StepLog | None = None,
+) -> None:
+    log_step: StepLog = step or (lambda s, items: None)
+    if any(c.name == drift_mod.DNS for c in changes):
+        progress(Stage.WRITING_DNS)
+        p, s = drift_mod.standard_dns(ctx.settings)
+        log_step("writing", [drift_mod.DNS])
+        # Recorded before the call: a write that fails half-way may still have landed.
+        applied.append(drift_mod.Drift(drift_mod.DNS))
+        drv.set_dns(p, s)
+        log_step("written", [drift_mod.DNS])
+    for band in wifi_bands(changes):
+        rec = sub.wifi_for(band)
+        if rec is None or rec.passphrase is None:
+            raise Unsupported(
+                f"IXC has no Wi-Fi key for {band}",
+                device=sub.login,
+                operation="set_wifi",
+                detail_pt=f"O IXC não tem SSID/senha cadastrados para {band}.",
+            )
+        progress(Stage.WRITING_WIFI)
+        items = [c for c in changes if c.band == band]
+        log_step("writing", drift_mod.drift_names(items))
+        applied.extend(items)
+        drv.set_wifi(band, rec.ssid, rec.passphrase)
+        log_step("written", drift_mod.drift_names(items))
+
+
+def apply_pppoe(drv: Driver, sub: Subscriber) -> None:
+    if sub.pppoe_password is None:
+        raise Unsupported(
+            "IXC has no PPPoE password",
+            device=sub.login,
+            operation="set_pppoe",
+            detail_pt="O IXC não tem a senha PPPoE deste login.",
+        )
+    drv.set_pppoe(sub.login, sub.pppoe_password)
+
+
+def read_after_wan_restart(
+    ctx: Context,
+    sub: Subscriber,
+    drv: Driver,
+    sleep: Callable[[float], None],
+    progress: Progress = noop,
+) -> DeviceStatus:
+    """The WAN restart drops the management port: wait, log in again, re-read until up."""
+    progress(Stage.WAN_RESTART)
+    drv.close()
+    progress(Stage.WAITING_MANAGEMENT)
+    drv.wait_until_back()
+    progress(Stage.VERIFYING)
+    deadline = time.monotonic() + ctx.settings.wan_up_wait_s
+    while True:
+        again = driver_class(drv.target.model, drv.target.transport)(
+            drv.target, drv.credential, timeouts=ctx.timeouts
+        )
+        again.ledger = drv.ledger
+        with again:
+            st = again.get_status()
+        if st.wan.up or st.wan.error == "pppoe_auth_failed" or time.monotonic() >= deadline:
+            return st
+        sleep(1.0)
+
+
+def restore(
+    ctx: Context,
+    sub: Subscriber,
+    before: DeviceStatus,
+    undo: list[drift_mod.Drift],
+    opener: Opener,
+) -> bool:
+    """Put back what we changed but could not confirm. True if everything was restored."""
+    if not undo:
+        return False
+    ok = True
+    try:
+        drv = opener(ctx, sub)
+        with drv:
+            if any(c.name == drift_mod.DNS for c in undo) and len(before.dns) >= 2:
+                drv.set_dns(before.dns[0], before.dns[1])
+            for band in wifi_bands(undo):
+                net = before.wifi_for(band)
+                if net is None or net.passphrase is None:
+                    ok = False
+                    continue
+                drv.set_wifi(band, net.ssid, net.passphrase)
+    except CpeError:
+        log.warning("restore failed on %s", sub.login)
+        return False
+    return ok

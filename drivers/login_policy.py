@@ -1,0 +1,258 @@
+"""The login policy every family shares: try the vault's candidates without ever locking
+the device, and say exactly what was done.
+
+Before any contact, the failure ledger (shared by every process on the host, or every
+host with Redis) is consulted:
+- a device whose known lock has not ended is not contacted at all;
+- a candidate that failed on this device within its lock window is not tried again (its
+  id changes when its vault entry changes, see cpe.vault.Vault.candidate_id);
+- the failures the ledger holds for the device count against its threshold. They count
+  until a login succeeds there or a lock the device reported ends, however old: none of
+  these devices is known to forget failures with time (the simulators, written from the
+  protocol notes, do not), so a count that expired on its own could send the attempt
+  that locks. The device's own counter, when it reports one, can only lower what we
+  allow (min of both); one it does not report, or we cannot read, is unknown (None).
+- we never send the attempt that would be the device's last before the lock.
+
+Each attempt is recorded in the ledger before it is sent (an attempt whose answer never
+came counts as failed); a success clears the device's history.
+
+The messages come from a tally of what happened now ("1 tentativa feita agora,
+recusada; 1 senha ainda não tentada"), never from a template that assumes it, and never
+hold a password.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cpe.coord.memory_ledger import MemoryLedger
+from cpe.errors import AuthError, CpeError, LockoutRisk, SessionBusy
+
+if TYPE_CHECKING:
+    from drivers.base import Driver
+
+__all__ = ["GROUP_PT", "LoginTally", "login"]
+
+#: The runbook: "Mandar recado no grupo caso não tenha acesso".
+GROUP_PT = (
+    "Mande recado no grupo do provedor: estamos sem acesso ao equipamento. Não tente de "
+    "novo agora: cada senha recusada conta para o bloqueio do equipamento."
+)
+ANONYMOUS = "-"
+
+
+@dataclass
+class LoginTally:
+    """What this login did to the device, for a message that says exactly that."""
+
+    candidates: int
+    #: Attempts sent now (each one a password the device saw, or may have seen).
+    sent: int = 0
+    #: Of those, refused as a wrong password.
+    refused: int = 0
+    #: Refused on this device earlier, within its lock window: not repeated.
+    skipped: int = 0
+    #: Not tried, to stay clear of the lock.
+    untried: int = 0
+
+    def now_pt(self) -> str:
+        if self.sent == 0:
+            head = "nenhuma tentativa feita agora"
+        elif self.sent == self.refused:
+            head = (
+                "1 tentativa feita agora, recusada"
+                if self.sent == 1
+                else f"{self.sent} tentativas feitas agora, todas recusadas"
+            )
+        else:
+            head = _n(self.sent, "tentativa feita agora", "tentativas feitas agora")
+            if self.refused:
+                head += f" ({_n(self.refused, 'recusada', 'recusadas')})"
+        parts = [head]
+        if self.skipped:
+            parts.append(
+                _n(
+                    self.skipped,
+                    "senha já recusada por este equipamento não foi repetida",
+                    "senhas já recusadas por este equipamento não foram repetidas",
+                )
+            )
+        if self.untried:
+            parts.append(_n(self.untried, "senha ainda não tentada", "senhas ainda não tentadas"))
+        return "; ".join(parts)
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _hhmm(at: float) -> str:
+    return time.strftime("%H:%M", time.localtime(at))
+
+
+def _left(reported: int | None, computed: int) -> int:
+    return computed if reported is None else min(reported, computed)
+
+
+def login(drv: Driver) -> LoginTally:
+    """Log `drv` in under the policy; raise with an honest message when it cannot."""
+    credential = drv.credential
+    passwords = credential.passwords
+    tally = LoginTally(candidates=len(passwords))
+    if not passwords:
+        raise _fail(drv, AuthError, "the vault has no password for this model", tally)
+    ledger = drv.ledger if drv.ledger is not None else MemoryLedger()
+    device = drv.target.address
+    now = time.time()
+
+    until = ledger.locked_until(device)
+    if until is not None:
+        raise _fail(
+            drv,
+            LockoutRisk,
+            "known lock not over yet; device not contacted",
+            tally,
+            f"Equipamento bloqueado por tentativas de senha até {_hhmm(until)}: "
+            f"{tally.now_pt()}.",
+            f"Tente de novo depois de {_hhmm(until)}; se não puder esperar, mande recado "
+            "no grupo do provedor.",
+        )
+    history = ledger.failures(device, since=0.0)
+    spent = len(history)
+    window_start = now - drv.lock_seconds
+    recent = {a.candidate for a in history if a.at >= window_start and a.candidate != ANONYMOUS}
+    ids = credential.candidate_ids
+    queue = [
+        (pw, ids[i] if i < len(ids) else ANONYMOUS)
+        for i, pw in enumerate(passwords)
+        if not (i < len(ids) and ids[i] in recent)
+    ]
+    tally.skipped = len(passwords) - len(queue)
+    if not queue:
+        last = max(a.at for a in history)
+        raise _fail(
+            drv,
+            AuthError,
+            "every candidate already failed on this device within its lock window",
+            tally,
+            f"As senhas do cofre já foram recusadas por este equipamento (a última às "
+            f"{_hhmm(last)}): {tally.now_pt()}.",
+            GROUP_PT,
+        )
+
+    try:
+        reported = drv._attempts_left_before_login()
+    except LockoutRisk as exc:
+        ledger.record_lock(device, until=now + drv.lock_seconds)
+        raise _fail(
+            drv,
+            LockoutRisk,
+            f"{exc.message}; no attempt made",
+            tally,
+            f"O equipamento informa que está bloqueado por tentativas de senha: "
+            f"{tally.now_pt()}.",
+            f"Tente de novo depois de {_hhmm(now + drv.lock_seconds)}; se não puder esperar, "
+            "mande recado no grupo do provedor.",
+        ) from exc
+    except SessionBusy as exc:
+        exc.detail_pt = f"{exc.pt()} ({tally.now_pt()})"
+        exc.attempts_now = 0
+        raise
+    left = _left(reported, drv.lock_threshold - spent)
+    if left <= 1:
+        tally.untried = len(queue)
+        raise _fail(
+            drv,
+            LockoutRisk,
+            f"only {left} failure(s) left before the device locks; no attempt made",
+            tally,
+            f"Mais uma senha recusada bloquearia o equipamento: {tally.now_pt()}.",
+            GROUP_PT,
+        )
+
+    username = credential.username
+    for pos, (password, cid) in enumerate(queue):
+        ledger.record_failure(device, cid, at=time.time())
+        tally.sent += 1
+        try:
+            attempt = drv._attempt_login(username, password)
+        except CpeError as exc:
+            exc.attempts_now = tally.sent
+            raise
+        from drivers.base import LoginResult  # late: base imports this module
+
+        if attempt.result is LoginResult.OK:
+            ledger.record_success(device, cid, at=time.time())
+            drv.logged_in = True
+            drv.login_tally = tally
+            return tally
+        if attempt.result is LoginResult.BUSY:
+            raise _fail(
+                drv,
+                SessionBusy,
+                "another admin session is open",
+                tally,
+                "Outra pessoa está conectada na gerência do equipamento agora; não derrubamos "
+                f"a sessão dela ({tally.now_pt()}).",
+                "Tente de novo em alguns minutos.",
+            )
+        if attempt.result is LoginResult.LOCKED:
+            lock_end = time.time() + (attempt.locked_for_s or drv.lock_seconds)
+            ledger.record_lock(device, until=lock_end)
+            raise _fail(
+                drv,
+                LockoutRisk,
+                "the device reports a login lock",
+                tally,
+                f"{_cap(tally.now_pt())}: o equipamento respondeu que está bloqueado por "
+                f"tentativas de senha (até {_hhmm(lock_end)}).",
+                f"Tente de novo depois de {_hhmm(lock_end)}; se não puder esperar, mande "
+                "recado no grupo do provedor.",
+            )
+        tally.refused += 1
+        spent += 1
+        left = _left(attempt.attempts_left, drv.lock_threshold - spent)
+        remaining = len(queue) - pos - 1
+        if remaining and left <= 1:
+            tally.untried = remaining
+            raise _fail(
+                drv,
+                LockoutRisk,
+                f"{tally.refused} candidate(s) refused and only {left} attempt(s) left "
+                "before the lock; stopped",
+                tally,
+                f"{_cap(tally.now_pt())}: mais uma recusa bloquearia o equipamento.",
+                GROUP_PT,
+            )
+    raise _fail(
+        drv,
+        AuthError,
+        f"all {tally.sent} candidate password(s) tried now were refused",
+        tally,
+        f"Nenhuma senha do cofre foi aceita pelo equipamento: {tally.now_pt()}.",
+        GROUP_PT,
+    )
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _fail(
+    drv: Driver,
+    cls: type[CpeError],
+    message: str,
+    tally: LoginTally,
+    detail_pt: str | None = None,
+    next_step_pt: str | None = None,
+) -> CpeError:
+    exc = drv._err(cls, message, "login")
+    exc.detail_pt = _cap(detail_pt) if detail_pt else None
+    if next_step_pt:
+        exc.next_step_pt = next_step_pt
+    exc.attempts_now = tally.sent
+    drv.login_tally = tally
+    return exc
