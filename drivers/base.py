@@ -95,6 +95,10 @@ class Driver(ABC):
         self.ledger: FailureLedger | None = None
         #: What the last login did (attempts sent, refused, skipped), for messages.
         self.login_tally: LoginTally | None = None
+        #: Set by a family's _attempt_login when it knows whether the password has left
+        #: yet (False: an unreadable answer before it, e.g. a key exchange, spends no
+        #: attempt). None: unknown, so an unreadable answer counts as a possible failure.
+        self.password_sent: bool | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -14,8 +14,12 @@ host with Redis) is consulted:
   allow (min of both); one it does not report, or we cannot read, is unknown (None).
 - we never send the attempt that would be the device's last before the lock.
 
-Each attempt is recorded in the ledger before it is sent (an attempt whose answer never
-came counts as failed); a success clears the device's history.
+A refusal is recorded with its candidate's id; an attempt whose outcome we cannot know
+(the device answered something unreadable, or we were interrupted while it was in
+flight) is recorded anonymously: it counts against the threshold but never makes a
+password "refused". A timeout or a dropped connection is not counted: the device said
+nothing, and a hung device's fallback to its CLI must not spend the budget. A success
+clears the device's history.
 
 The messages come from a tally of what happened now ("1 tentativa feita agora,
 recusada; 1 senha ainda não tentada"), never from a template that assumes it, and never
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cpe.coord.memory_ledger import MemoryLedger
-from cpe.errors import AuthError, CpeError, LockoutRisk, SessionBusy
+from cpe.errors import AuthError, CpeError, LockoutRisk, ParseError, SessionBusy
 
 if TYPE_CHECKING:
     from drivers.base import Driver
@@ -174,15 +178,23 @@ def login(drv: Driver) -> LoginTally:
         )
 
     username = credential.username
+    from drivers.base import LoginResult  # late: base imports this module
+
     for pos, (password, cid) in enumerate(queue):
-        ledger.record_failure(device, cid, at=time.time())
         tally.sent += 1
+        drv.password_sent = None
         try:
             attempt = drv._attempt_login(username, password)
         except CpeError as exc:
+            if drv.password_sent is False:
+                tally.sent -= 1  # it failed before the password left
+            elif isinstance(exc, ParseError):
+                ledger.record_failure(device, ANONYMOUS, at=time.time())
             exc.attempts_now = tally.sent
             raise
-        from drivers.base import LoginResult  # late: base imports this module
+        except BaseException:
+            ledger.record_failure(device, ANONYMOUS, at=time.time())
+            raise
 
         if attempt.result is LoginResult.OK:
             ledger.record_success(device, cid, at=time.time())
@@ -212,6 +224,7 @@ def login(drv: Driver) -> LoginTally:
                 f"Tente de novo depois de {_hhmm(lock_end)}; se não puder esperar, mande "
                 "recado no grupo do provedor.",
             )
+        ledger.record_failure(device, cid, at=time.time())
         tally.refused += 1
         spent += 1
         left = _left(attempt.attempts_left, drv.lock_threshold - spent)

@@ -76,8 +76,9 @@ class FailureLedger(Protocol):
         ...
 
     def record_failure(self, device: str, candidate: str, *, at: float) -> None:
-        """Called BEFORE the attempt is sent: an attempt whose answer never came (a
-        crash, a kill, a timeout) counts as failed; a success then clears it."""
+        """A refused attempt. An attempt whose outcome is unknown (an unreadable answer,
+        an interruption) is recorded with the candidate "-": it counts against the
+        device's threshold but marks no password as refused."""
         ...
 
     def record_success(self, device: str, candidate: str, *, at: float) -> None:

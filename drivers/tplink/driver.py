@@ -120,8 +120,10 @@ class TplinkOnuDriver(Driver):
         op = "login"
         user = username or g.DEFAULT_USERNAME
         secret = password.get_secret_value()
+        self.password_sent = False  # an unreadable key exchange spends no attempt
         nn, ee, seq, mode = self._key_exchange(op)
         link = _Link(nn, ee, seq, new_session_cipher(mode), md5_hex(user + secret))
+        self.password_sent = True
         resp = self._post_act(link, p.login_payload(user, secret), op, login=True)
         if resp.status_code != 200:
             self._fail(f"login answered HTTP {resp.status_code}", op)
