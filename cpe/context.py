@@ -8,8 +8,9 @@ import socket
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from cpe.errors import InventoryError
+from cpe.errors import InputError, InventoryError
 from cpe.journal import Journal
 from cpe.models import Timeouts
 from cpe.settings import Settings, load_settings
@@ -93,6 +94,7 @@ class Context:
                     "CPE_IXC_TOKEN, CPE_INVENTORY_CSV, ou rode `cpe lab up`."
                 ),
             )
+        _check_ixc_url(s.ixc_url)
         from inventory.ixc.client import IxcClient
         from inventory.ixc.source import IxcSource
 
@@ -107,3 +109,21 @@ class Context:
                 ),
             )
         return IxcSource(IxcClient(s.ixc_url, token, timeout_s=s.read_timeout_s))
+
+
+def _check_ixc_url(url: str) -> None:
+    """A malformed CPE_IXC_URL is a settings mistake, said plainly before any request."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise InputError(
+            "invalid CPE_IXC_URL",
+            operation="inventory",
+            detail_pt=(
+                f"CPE_IXC_URL inválida ({url!r}): use o endereço do webservice do IXC, "
+                "como https://ixc.seuprovedor.com.br/webservice/v1."
+            ),
+        )

@@ -7,7 +7,15 @@ import os
 
 import typer
 
-from cpe.cli import audit_cmd, capture_cmd, device_cmd, lab_cmd, serve_cmd, vault_cmd
+from cpe.cli import (
+    audit_cmd,
+    capture_cmd,
+    device_cmd,
+    journal_cmd,
+    lab_cmd,
+    serve_cmd,
+    vault_cmd,
+)
 from cpe.cli.demo import demo
 
 app = typer.Typer(
@@ -24,6 +32,7 @@ audit_cmd.register(app)  # audit, history
 serve_cmd.register(app)  # serve, user
 capture_cmd.register(app)  # capture
 app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(journal_cmd.app, name="journal")
 app.add_typer(
     vault_cmd.app, name="vault", help="Cofre de senhas dos equipamentos (nunca mostra senhas)."
 )

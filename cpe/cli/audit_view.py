@@ -9,7 +9,6 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Column, Table
+from rich.text import Text
 
 from cpe.audit import VERDICT_PT, VERDICTS, DeviceResult, RunOutcome
 from cpe.audit_fix import FIX_OUTCOMES, FixResult
@@ -39,6 +39,8 @@ VERDICT_STYLE = {
 
 
 def _counts_text(counts: Counter[str], order: tuple[str, ...], markup: bool) -> str:
+    """Counts per verdict; with `markup`, styled for the progress bar (our own names and
+    numbers only, which that column reads as markup)."""
     parts = []
     for name in order:
         n = counts.get(name, 0)
@@ -62,7 +64,7 @@ class RichProgress:
             MofNCompleteColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[counts]}", table_column=counts),
+            TextColumn("{task.fields[counts]}", table_column=counts, markup=True),
             console=console,
             transient=False,
             refresh_per_second=4,
@@ -195,7 +197,7 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         n = head.counts.get(v, 0)
         pct = f"{100 * n / head.total:.1f}" if head.total else "0"
         style = VERDICT_STYLE.get(v, "")
-        overview.add_row(f"[{style}]{v}[/] ({VERDICT_PT[v]})", str(n), pct)
+        overview.add_row(Text(v, style=style) + f" ({VERDICT_PT[v]})", str(n), pct)
     console.print(overview)
     for title, fix in (("Correção", head.fix), ("Simulação de correção", head.fix_dry_run)):
         if fix:
@@ -233,16 +235,17 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
             continue
         shown += 1
         flat = flat_row(row, spreadsheet=False)
-        # Logins, SSIDs and device messages are data, not rich markup.
+        # Logins, SSIDs and device messages are data: the console reads no markup, and
+        # the cells are Text, never parsed.
         dt.add_row(
-            escape(flat["login"]),
-            escape(flat["modelo"]),
-            f"[{VERDICT_STYLE.get(row['verdict'], '')}]{escape(row['verdict'])}[/]",
-            flat["divergencias"],
-            escape(flat["contrato"]),
-            flat["transporte"],
-            flat["rx_dbm"],
-            escape(_detail_text(row, flat)),
+            Text(flat["login"]),
+            Text(flat["modelo"]),
+            Text(row["verdict"], style=VERDICT_STYLE.get(row["verdict"], "")),
+            Text(flat["divergencias"]),
+            Text(flat["contrato"]),
+            Text(flat["transporte"]),
+            Text(flat["rx_dbm"]),
+            Text(_detail_text(row, flat)),
         )
     if shown:
         console.print(dt)
