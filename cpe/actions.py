@@ -392,9 +392,11 @@ def reconfigure(
             try:
                 run.execute(pppoe=pppoe, dns=dns, wifi=wifi, dry_run=dry_run, sleep=sleep)
             except CpeError as exc:
+                if isinstance(exc, JournalError) and run.action_id is None:
+                    raise  # the intent could not be journaled: nothing was touched
                 run.fail(exc)  # restores inside the hold
                 raise ReconfigureFailed(result, exc) from exc
-    except ReconfigureFailed:
+    except (ReconfigureFailed, JournalError):
         raise
     except CpeError as exc:  # the device's lock was refused: nothing was done
         run.fail(exc)

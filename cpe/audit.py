@@ -242,13 +242,16 @@ def _base_detail(sub: Subscriber) -> dict[str, Any]:
 def _error_detail(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, CpeError):
         # Built from non-secret fields only (cpe.errors' rule).
-        return {
+        out: dict[str, Any] = {
             "kind": exc.kind,
             "operation": exc.operation,
             "message": exc.message,
             "mensagem": exc.pt(),
             "proximo_passo": exc.next_step_pt,
         }
+        if exc.attempts_now is not None:
+            out["tentativas_agora"] = exc.attempts_now
+        return out
     # An unexpected exception's text may quote anything the device sent: keep the type.
     return {
         "kind": "internal",

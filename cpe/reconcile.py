@@ -36,18 +36,40 @@ ITEM_PT = {
     "wifi_key": "senha do Wi-Fi",
     "pppoe": "PPPoE",
 }
+#: Items whose Portuguese name is feminine ("senha ... gravada").
+FEMININE = frozenset({"wifi_key"})
 ACTION_PT = {"reconfigure": "reconfigurar", "alterar_wifi": "alterar o Wi-Fi"}
 
-#: Item states, as a person reads them.
-WRITTEN = "gravado, conferido agora"
-ALREADY = "já conforme, conferido agora"
-NOT_WRITTEN = "não gravado"
-DIFFERS = "não confirmado: o equipamento ainda difere do IXC"
-UNREADABLE = "não dá para conferir (o equipamento não mostra)"
+#: Item states (codes in `items`); `state_pt` says them with the item's gender.
+WRITTEN = "written"
+ALREADY = "already"
+NOT_WRITTEN = "not_written"
+DIFFERS = "differs"
+UNREADABLE = "unreadable"
+_STATE_PT = {
+    WRITTEN: "gravad{o}, conferid{o} agora",
+    ALREADY: "já conforme, conferid{o} agora",
+    NOT_WRITTEN: "não gravad{o}",
+    DIFFERS: "não confirmad{o}: o equipamento ainda difere do IXC",
+    UNREADABLE: "sem como conferir (o equipamento não mostra)",
+}
+
+
+def state_pt(item: str, state: str) -> str:
+    """"DNS gravado, conferido agora", "senha do Wi-Fi gravada, conferida agora"."""
+    ending = "a" if item in FEMININE else "o"
+    return f"{ITEM_PT.get(item, item)} {_STATE_PT[state].format(o=ending)}"
 
 
 def _names(items: list[str]) -> str:
     return ", ".join(ITEM_PT.get(i, i) for i in items)
+
+
+def _planned(unfinished: dict[str, Any]) -> list[str] | None:
+    """What the action set out to write, once it had read the device (None: killed
+    before it knew)."""
+    plans = [s["items"] for s in unfinished["steps"] if s["step"] == "planned"]
+    return list(plans[-1]) if plans else None
 
 
 def _steps(unfinished: dict[str, Any], step: str) -> list[str]:
@@ -94,7 +116,7 @@ def pending_item(unfinished: dict[str, Any]) -> dict[str, Any]:
         "action": unfinished["action"],
         "outcome": "in_progress" if running else "interrupted",
         "changed": written,
-        "planned": unfinished["planned"],
+        "planned": _planned(unfinished),
         "message": text + ".",
         "pending": True,
     }
@@ -135,8 +157,9 @@ def reconcile(
         if _running(u):
             continue
         writing = _steps(u, "writing")
+        planned = _planned(u)
         states: dict[str, str] = {}
-        for item in u["planned"]:
+        for item in planned or []:
             if item in unreadable:
                 states[item] = UNREADABLE
             elif item in drifts:
@@ -144,11 +167,13 @@ def reconcile(
             else:
                 states[item] = WRITTEN if item in writing else ALREADY
         action = ACTION_PT.get(u["action"], u["action"])
-        text = (
-            f"Ação interrompida ({action}, {_when(u)}, por {u['operator']}): "
-            + "; ".join(f"{ITEM_PT.get(i, i)} {s}" for i, s in states.items())
-            + "."
-        )
+        if planned is None:
+            found = "interrompida antes de ler o equipamento; nada foi gravado"
+        elif not planned:
+            found = "nada precisava ser alterado; nada foi gravado"
+        else:
+            found = "; ".join(state_pt(i, s) for i, s in states.items())
+        text = f"Ação interrompida ({action}, {_when(u)}, por {u['operator']}): {found}."
         landed = [i for i, s in states.items() if s == WRITTEN]
         try:
             journal.record_action(
@@ -159,7 +184,7 @@ def reconcile(
                 action=u["action"],
                 outcome="interrupted",
                 changed=landed,
-                planned=u["planned"],
+                planned=planned or [],
                 message=text,
                 action_id=u["id"],
             )
@@ -173,7 +198,7 @@ def reconcile(
                 "operator": u["operator"],
                 "origin": u["origin"],
                 "action": u["action"],
-                "planned": u["planned"],
+                "planned": planned or [],
                 "items": states,
                 "texto": text,
             }

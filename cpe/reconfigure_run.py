@@ -1,12 +1,13 @@
 """One reconfigure, step by step, journal first (cpe.actions.reconfigure runs it while
 holding the device's write lock).
 
-Before the first write, the journal gets the plan (`begin_action`); before each write a
+Before the device is even read, the journal gets the intent (`begin_action`, with what
+was asked); once the difference is known, a `planned` step; before each write a
 `writing` step (the write may land even when the call fails), after it a `written` step;
 then `verified`/`unverified`, `restoring`/`restored`; the closing row says how it ended.
-A journal that cannot take the plan means no write at all; one that fails half-way stops
-the writes and restores what was accepted. A process killed at any point leaves the plan
-and its steps, which the next read reconciles (cpe.reconcile).
+A journal that cannot take the intent means no contact and no write at all; one that
+fails half-way stops the writes and restores what was accepted. A process killed at any
+point leaves the intent and its steps, which the next read reconciles (cpe.reconcile).
 """
 
 from __future__ import annotations
@@ -69,16 +70,15 @@ class Run:
 
     # -- the journal -------------------------------------------------------------------------
 
-    def begin(self) -> None:
-        """Commit the plan before the first write (JournalError: write nothing)."""
+    def begin(self, asked: list[str]) -> None:
+        """Commit the intent before anything (JournalError: no contact, no write)."""
         self.action_id = self.ctx.journal.begin_action(
             operator=self.ctx.who,
             origin=os_identity(),
             login=self.sub.login,
             device=self.device,
             action="reconfigure",
-            planned=self.result.planned,
-            before=self.before_dump,
+            planned=asked,
         )
 
     def step(self, step: str, items: list[str]) -> None:
@@ -147,6 +147,8 @@ class Run:
         from cpe.actions import status_dict
 
         ctx, sub, result = self.ctx, self.sub, self.result
+        if not dry_run:
+            self.begin(asked_items(pppoe=pppoe, dns=dns, wifi=wifi))
         self.progress(Stage.READING)
         drv = self.opener(ctx, sub)
         caps = type(drv).capabilities
@@ -164,6 +166,7 @@ class Run:
             changes = changes_for(sub, before, caps, ctx, pppoe, dns, wifi)
             result.changed = drift_mod.drift_names(changes)
             result.planned = list(result.changed)
+            self.step("planned", result.planned)
             if dry_run or not changes:
                 result.verified = not changes
                 result.message_pt = (
@@ -172,7 +175,6 @@ class Run:
                     else "Nada a alterar: o equipamento já está conforme o IXC."
                 )
                 return
-            self.begin()
             apply_non_pppoe(drv, sub, changes, ctx, self.applied, self.progress, self.step)
             needs_pppoe = any(c.name == drift_mod.PPPOE for c in changes)
             if needs_pppoe:
@@ -269,6 +271,20 @@ class Run:
             f"{_names(applied)}. Releia o equipamento com `cpe status`."
         )
         self.journal(outcome="interrupted")
+
+
+def asked_items(*, pppoe: bool, dns: bool, wifi: bool) -> list[str]:
+    """The items a reconfigure may write, in the journal's words (drift names)."""
+    return [
+        name
+        for name, wanted in (
+            (drift_mod.PPPOE, pppoe),
+            (drift_mod.DNS, dns),
+            (drift_mod.SSID, wifi),
+            (drift_mod.WIFI_KEY, wifi),
+        )
+        if wanted
+    ]
 
 
 def safe(progress: Progress) -> Progress:

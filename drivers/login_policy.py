@@ -75,7 +75,17 @@ class LoginTally:
             head = _n(self.sent, "tentativa feita agora", "tentativas feitas agora")
             if self.refused:
                 head += f" ({_n(self.refused, 'recusada', 'recusadas')})"
-        parts = [head]
+        return "; ".join([head, *self._others()])
+
+    def nothing_pt(self, reason: str) -> str:
+        """No attempt was made now, and why (with what was left aside)."""
+        others = self._others()
+        return f"Nenhuma tentativa feita agora: {reason}" + (
+            f" ({'; '.join(others)})." if others else "."
+        )
+
+    def _others(self) -> list[str]:
+        parts = []
         if self.skipped:
             parts.append(
                 _n(
@@ -86,7 +96,7 @@ class LoginTally:
             )
         if self.untried:
             parts.append(_n(self.untried, "senha ainda não tentada", "senhas ainda não tentadas"))
-        return "; ".join(parts)
+        return parts
 
 
 def _n(count: int, one: str, many: str) -> str:
@@ -119,8 +129,9 @@ def login(drv: Driver) -> LoginTally:
             LockoutRisk,
             "known lock not over yet; device not contacted",
             tally,
-            f"Equipamento bloqueado por tentativas de senha até {_hhmm(until)}: "
-            f"{tally.now_pt()}.",
+            tally.nothing_pt(
+                f"o equipamento está bloqueado por tentativas de senha até {_hhmm(until)}"
+            ),
             f"Tente de novo depois de {_hhmm(until)}; se não puder esperar, mande recado "
             "no grupo do provedor.",
         )
@@ -134,18 +145,24 @@ def login(drv: Driver) -> LoginTally:
         for i, pw in enumerate(passwords)
         if not (i < len(ids) and ids[i] in recent)
     ]
-    tally.skipped = len(passwords) - len(queue)
     if not queue:
         last = max(a.at for a in history)
+        one = len(passwords) == 1
+        every = "a senha do cofre já foi recusada" if one else (
+            f"as {len(passwords)} senhas do cofre já foram recusadas"
+        )
         raise _fail(
             drv,
             AuthError,
             "every candidate already failed on this device within its lock window",
             tally,
-            f"As senhas do cofre já foram recusadas por este equipamento (a última às "
-            f"{_hhmm(last)}): {tally.now_pt()}.",
+            tally.nothing_pt(
+                f"{every} por este equipamento (a última vez às {_hhmm(last)}); repetir "
+                "uma senha recusada só gasta tentativas até o bloqueio"
+            ),
             GROUP_PT,
         )
+    tally.skipped = len(passwords) - len(queue)
 
     try:
         reported = drv._attempts_left_before_login()
@@ -156,13 +173,12 @@ def login(drv: Driver) -> LoginTally:
             LockoutRisk,
             f"{exc.message}; no attempt made",
             tally,
-            f"O equipamento informa que está bloqueado por tentativas de senha: "
-            f"{tally.now_pt()}.",
+            tally.nothing_pt("o equipamento informa que está bloqueado por tentativas de senha"),
             f"Tente de novo depois de {_hhmm(now + drv.lock_seconds)}; se não puder esperar, "
             "mande recado no grupo do provedor.",
         ) from exc
     except SessionBusy as exc:
-        exc.detail_pt = f"{exc.pt()} ({tally.now_pt()})"
+        exc.detail_pt = f"{exc.pt()} Nenhuma tentativa de senha feita agora."
         exc.attempts_now = 0
         raise
     left = _left(reported, drv.lock_threshold - spent)
@@ -173,7 +189,7 @@ def login(drv: Driver) -> LoginTally:
             LockoutRisk,
             f"only {left} failure(s) left before the device locks; no attempt made",
             tally,
-            f"Mais uma senha recusada bloquearia o equipamento: {tally.now_pt()}.",
+            tally.nothing_pt("mais uma senha recusada bloquearia o equipamento"),
             GROUP_PT,
         )
 
