@@ -19,11 +19,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Column, Table
-from rich.text import Text
 
 from cpe.audit import VERDICT_PT, VERDICTS, DeviceResult, RunOutcome
 from cpe.audit_fix import FIX_OUTCOMES, FixResult
 from cpe.audit_report import FIX_PT, device_rows, flat_row, per_model, summary
+from cpe.cli.output import styled
 from cpe.journal import Journal
 
 VERDICT_STYLE = {
@@ -197,7 +197,7 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         n = head.counts.get(v, 0)
         pct = f"{100 * n / head.total:.1f}" if head.total else "0"
         style = VERDICT_STYLE.get(v, "")
-        overview.add_row(Text(v, style=style) + f" ({VERDICT_PT[v]})", str(n), pct)
+        overview.add_row(styled(v, style) + f" ({VERDICT_PT[v]})", str(n), pct)
     console.print(overview)
     for title, fix in (("Correção", head.fix), ("Simulação de correção", head.fix_dry_run)):
         if fix:
@@ -238,14 +238,14 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         # Logins, SSIDs and device messages are data: the console reads no markup, and
         # the cells are Text, never parsed.
         dt.add_row(
-            Text(flat["login"]),
-            Text(flat["modelo"]),
-            Text(row["verdict"], style=VERDICT_STYLE.get(row["verdict"], "")),
-            Text(flat["divergencias"]),
-            Text(flat["contrato"]),
-            Text(flat["transporte"]),
-            Text(flat["rx_dbm"]),
-            Text(_detail_text(row, flat)),
+            styled(flat["login"]),
+            styled(flat["modelo"]),
+            styled(row["verdict"], VERDICT_STYLE.get(row["verdict"], "")),
+            styled(flat["divergencias"]),
+            styled(flat["contrato"]),
+            styled(flat["transporte"]),
+            styled(flat["rx_dbm"]),
+            styled(_detail_text(row, flat)),
         )
     if shown:
         console.print(dt)

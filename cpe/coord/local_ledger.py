@@ -151,6 +151,8 @@ class LocalFailureLedger:
         if state.locked_until > time.time():
             lines.append(f"L {time.time():.3f} {state.locked_until:.3f}\n")
         lines += [f"F {a.at:.3f} {_clean(a.candidate)}\n" for a in state.failures]
+        if sum(map(len, lines)) > _COMPACT_BYTES // 2:
+            return  # everything still counts: nothing worth rewriting
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         out = lockdir.open_shared(tmp, os.O_WRONLY | os.O_TRUNC, mode)
         try:
