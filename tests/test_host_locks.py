@@ -8,6 +8,8 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,76 @@ def test_a_group_shared_lock_dir_makes_group_writable_files(tmp_path: Path) -> N
     assert stat.S_IMODE(ledger.stat().st_mode) == 0o2770
     (entry,) = ledger.iterdir()
     assert stat.S_IMODE(entry.stat().st_mode) == 0o660
+
+
+# --- reads never block a fix, and never make others fail --------------------------------------
+
+
+def test_a_fix_waits_for_a_read_and_only_a_second_fix_is_refused(tmp_path: Path) -> None:
+    from cpe import actions
+    from cpe.coord import Intent
+    from cpe.errors import SessionBusy
+    from cpe.progress import Stage
+
+    with world(tmp_path, [MODEL]) as w:
+        login, dev = w.add(MODEL, dns_drift=True, ssid_drift=False)
+        ctx = w.context()
+        sub = ctx.inventory.subscriber(login)
+        reading = threading.Event()
+        done = threading.Event()
+
+        def read_in_progress() -> None:
+            with actions.device_hold(ctx, sub, Intent.READ):
+                reading.set()
+                done.wait(30)
+
+        reader = threading.Thread(target=read_in_progress)
+        reader.start()
+        assert reading.wait(10)
+        stages: list[Stage] = []
+
+        def progress(stage: Stage) -> None:
+            stages.append(stage)
+            if stage is Stage.WAITING_DEVICE:
+                done.set()  # the read ends while the fix waits for it
+
+        result = actions.reconfigure(w.context(), login, dns=True, progress=progress)
+        reader.join(10)
+        assert result.verified and stages[:2] == [Stage.WAITING_DEVICE, Stage.READING]
+
+        writes = dev.counters.writes
+        with actions.device_hold(ctx, sub, Intent.WRITE):
+            started = time.monotonic()
+            with pytest.raises(actions.ReconfigureFailed) as info:
+                actions.reconfigure(w.context(), login, dns=True)
+            assert time.monotonic() - started < 5, "a second fix is refused at once"
+        assert isinstance(info.value.cause, SessionBusy)
+        assert "Outro atendimento está alterando este equipamento agora" in info.value.pt()
+        assert dev.counters.writes == writes
+
+
+def test_a_customer_opened_twice_costs_one_session_at_a_time(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.service_support import add_users, app_for, bearer
+
+    with world(tmp_path, [MODEL]) as w:
+        login, dev = w.add(MODEL)
+        dev.knobs.latency_ms = 100.0
+        settings = load_settings(home=w.home)
+        store = add_users(settings)
+        seen = _count_sessions(dev)
+        with TestClient(app_for(settings)) as client:
+            auth = bearer(store, "ana")
+            answers: list[int] = []
+
+            def open_customer() -> None:
+                answers.append(client.get(f"/api/customers/{login}", headers=auth).status_code)
+
+            pages = [threading.Thread(target=open_customer) for _ in range(3)]
+            for p in pages:
+                p.start()
+            for p in pages:
+                p.join(120)
+        assert answers == [200, 200, 200]
+        assert seen["total"] == 3 and seen["max"] == 1, seen
