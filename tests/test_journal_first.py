@@ -304,3 +304,26 @@ def test_a_read_only_journal_means_no_device_write(w: World) -> None:
         assert "somente leitura" in text, text
     finally:
         undo()
+
+
+def test_a_damaged_page_of_the_write_records_is_found_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path)
+    for n in range(50):
+        journal.record_action(
+            operator="x", login=f"l{n}", device=None, action="reconfigure",
+            outcome="verified", changed=["dns"], message="m" * 200,
+        )
+    conn = journal._conn()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name='actions'").fetchone()[0]
+    journal.close()
+    with open(path, "r+b") as fh:  # the table's root page: its b-tree header garbled
+        fh.seek((root - 1) * page)
+        fh.write(b"\xff" * 64)
+    with pytest.raises(JournalError, match="corrompido"):
+        Journal(path)
+    from cpe.journal_health import check
+
+    assert not check(path).sound
