@@ -90,6 +90,9 @@ class Driver(ABC):
         self.logged_in = False
         #: Set by set_pppoe: the WAN restarts, so the management port will drop.
         self.wan_restarting = False
+        #: The device's own lock threshold, when it states it before the login (a ZTE
+        #: login page); it then stands for `lock_threshold`.
+        self.reported_threshold: int | None = None
         #: The failure ledger shared by every process (cpe.coord.failure_ledger); set by
         #: the caller before open(). None: this driver's attempts are counted alone.
         self.ledger: FailureLedger | None = None

@@ -6,7 +6,8 @@ host with Redis) is consulted:
 - a device whose known lock has not ended is not contacted at all;
 - a candidate that failed on this device within its lock window is not tried again (its
   id changes when its vault entry changes, see cpe.vault.Vault.candidate_id);
-- the failures the ledger holds for the device count against its threshold. They count
+- the failures the ledger holds for the device count against its threshold (the one it
+  states itself before the login, else the family's `lock_threshold`). They count
   until a login succeeds there or a lock the device reported ends, however old: none of
   these devices is known to forget failures with time (the simulators, written from the
   protocol notes, do not), so a count that expired on its own could send the attempt
@@ -46,6 +47,9 @@ GROUP_PT = (
     "novo agora: cada senha recusada conta para o bloqueio do equipamento."
 )
 ANONYMOUS = "-"
+#: "lockout after 3–10 failures" across the fleet (docs/protocols/README.md): a page that
+#: states more is not believed further.
+MAX_THRESHOLD = 10
 
 
 @dataclass
@@ -181,7 +185,8 @@ def login(drv: Driver) -> LoginTally:
         exc.detail_pt = f"{exc.pt()} Nenhuma tentativa de senha feita agora."
         exc.attempts_now = 0
         raise
-    left = _left(reported, drv.lock_threshold - spent)
+    threshold = min(drv.reported_threshold or drv.lock_threshold, MAX_THRESHOLD)
+    left = _left(reported, threshold - spent)
     if left <= 1:
         tally.untried = len(queue)
         raise _fail(
@@ -243,7 +248,7 @@ def login(drv: Driver) -> LoginTally:
         ledger.record_failure(device, cid, at=time.time())
         tally.refused += 1
         spent += 1
-        left = _left(attempt.attempts_left, drv.lock_threshold - spent)
+        left = _left(attempt.attempts_left, threshold - spent)
         remaining = len(queue) - pos - 1
         if remaining and left <= 1:
             tally.untried = remaining

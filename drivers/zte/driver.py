@@ -176,6 +176,8 @@ class ZteDriver(Driver):
             self._lock_max = int(match.group(1)) if match else None
         except ValueError:  # more digits than int() accepts: not a real counter
             self._lock_max = None
+        # The page states the unit's threshold: the login policy counts against it.
+        self.reported_threshold = self._lock_max if self._lock_max else None
         entry = self._login_entry("login")
         if entry.locking_time > 0:
             raise self._err(
