@@ -257,3 +257,21 @@ def test_local_ledger_keeps_every_line_across_threads_and_compaction(tmp_path: P
     ledger.record_failure(DEVICE, "after", at=now)
     assert [f.candidate for f in ledger.failures(DEVICE, since=0)] == ["after"]
     assert next((tmp_path / "ledger").iterdir()).stat().st_size < 100
+
+
+def test_local_ledger_sees_a_file_another_process_just_made(tmp_path: Path) -> None:
+    import os
+
+    reader, writer = LocalFailureLedger(tmp_path), LocalFailureLedger(tmp_path)
+    assert reader.failures("127.0.9.1:2389", since=0) == []  # a fresh, untrusted listing
+    writer.record_failure("127.0.9.2:2389", "a", at=1.0)
+    assert len(reader.failures("127.0.9.2:2389", since=0)) == 1
+    # An old directory: its listing is trusted to prove absences...
+    ledger_dir = tmp_path / "ledger"
+    old = time.time() - 60
+    os.utime(ledger_dir, (old, old))
+    assert reader.failures("127.0.9.3:2389", since=0) == []
+    assert reader._listing[1], "an old directory's listing is trusted"
+    # ...until a file made since moves its mtime.
+    writer.record_failure("127.0.9.3:2389", "b", at=1.0)
+    assert [f.candidate for f in reader.failures("127.0.9.3:2389", since=0)] == ["b"]

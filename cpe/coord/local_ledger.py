@@ -5,8 +5,10 @@ One small append-only file per device with any history, LOCK_DIR/ledger/<host:po
     L <unix time> <lock end>         the device is locked until then
 A success removes the file: the device's history no longer matters. A lock makes the
 failures before it stop counting (the device starts its counter again when the lock
-ends). A device without a file costs one failed open() to read, so the audit's hot path
-stays a few system calls per device.
+ends). A device without a file costs one stat() of the directory to read (its listing is
+kept while the directory's mtime stays put, and only trusted once that mtime is old
+enough that a file made in the same clock tick cannot hide behind it), so the audit's hot
+path stays a few system calls per device.
 
 Appends take flock on the file and check it is still the one at the path (a concurrent
 success may have removed it, a compaction replaced it), so no line is lost between
@@ -20,6 +22,7 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -32,6 +35,9 @@ __all__ = ["LocalFailureLedger"]
 LEDGER_DIR = "ledger"
 #: Past this size a file is rewritten with only what still counts.
 _COMPACT_BYTES = 4096
+#: How old the directory's last change must be for its listing to prove an absence
+#: (file-system timestamps advance by clock ticks, not nanoseconds).
+_RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -61,6 +67,11 @@ class LocalFailureLedger:
     def __init__(self, lock_dir: Path) -> None:
         self.lock_dir = lock_dir
         self._dir: Path | None = None
+        self._dir_text: str | None = None
+        #: device → (file name, path) (str: pathlib and quoting cost more than the read).
+        self._paths: dict[str, tuple[str, str]] = {}
+        #: (directory mtime, listing trusted, names): see the module's docstring.
+        self._listing: tuple[int, bool, frozenset[str]] = (-1, False, frozenset())
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -89,6 +100,8 @@ class LocalFailureLedger:
         self._append(device, f"L {time.time():.3f} {until:.3f}\n")
 
     def record_success(self, device: str, candidate: str, *, at: float) -> None:
+        if not self._may_exist(device):
+            return
         path = self._path(device)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -97,7 +110,8 @@ class LocalFailureLedger:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if os.fstat(fd).st_nlink:
-                path.unlink(missing_ok=True)
+                with suppress(FileNotFoundError):
+                    os.unlink(path)
         finally:
             os.close(fd)
 
@@ -108,18 +122,53 @@ class LocalFailureLedger:
             self._dir = lockdir.subdir(self.lock_dir, LEDGER_DIR)
         return self._dir
 
-    def _path(self, device: str) -> Path:
-        return self._ledger_dir() / quote(device, safe="")
+    def _names(self, device: str) -> tuple[str, str]:
+        known = self._paths.get(device)
+        if known is None:
+            name = quote(device, safe="")
+            known = self._paths[device] = (name, os.path.join(self._dir_str(), name))
+        return known
+
+    def _dir_str(self) -> str:
+        if self._dir_text is None:
+            self._dir_text = str(self._ledger_dir())
+        return self._dir_text
+
+    def _path(self, device: str) -> str:
+        return self._names(device)[1]
+
+    def _may_exist(self, device: str) -> bool:
+        """False only when a trusted listing of the directory says there is no file."""
+        directory = self._dir_str()
+        mtime = os.stat(directory).st_mtime_ns
+        seen, trusted, names = self._listing
+        if mtime != seen or not trusted:
+            names = frozenset(os.listdir(directory))
+            # A file made within the same clock tick as `mtime` would not move it: only a
+            # listing taken well after the last change can vouch for an absence.
+            trusted = time.time_ns() - mtime > _RACY_NS
+            self._listing = (mtime, trusted, names)
+            if not trusted:
+                return True
+        return self._names(device)[0] in names
 
     def _state(self, device: str) -> _State:
-        try:
-            text = self._path(device).read_text(encoding="ascii", errors="replace")
-        except FileNotFoundError:
+        if not self._may_exist(device):
             return _State()
-        return _parse(text)
+        try:
+            fd = os.open(self._path(device), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:  # the audit's common case: no history at all
+            return _State()
+        try:
+            chunks = []
+            while chunk := os.read(fd, 65536):
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        return _parse(b"".join(chunks).decode("ascii", errors="replace"))
 
     def _append(self, device: str, line: str) -> None:
-        path = self._path(device)
+        path = Path(self._path(device))
         mode = lockdir.prepare(self.lock_dir)
         while True:
             fd = lockdir.open_shared(path, os.O_RDWR | os.O_APPEND, mode)

@@ -66,6 +66,8 @@ class _Slot:
     #: A WRITE of this process holds the device or waits for it.
     writer: bool = False
     writer_since: float = 0.0
+    #: Threads holding or waiting for it (the slot is dropped at zero).
+    users: int = 0
 
 
 _guard = threading.Lock()
@@ -113,27 +115,34 @@ class LocalDeviceLocks:
     def _read(
         self, key: str, wait_s: float, on_wait: Callable[[float], None] | None
     ) -> Iterator[Hold]:
-        waiter = _Waiter(wait_s, on_wait)
+        # The audit's hot path: no waiter is built unless the device is taken.
+        waiter: _Waiter | None = None
         slot = self._slot(key)
-        with slot.cond:
-            # Behind a writer of this process that is waiting: it asked first.
-            while slot.holder is not None or slot.writer:
-                if not waiter.wait_on(slot.cond):
-                    raise self._busy_reading(key, waiter, slot)
-            slot.holder = Intent.READ
         try:
-            offset = lock_offset(key) * 2
-            fd = self._fd()
-            if not waiter.poll(lambda: _try_lock(fd, offset)):
-                raise self._busy_reading(key, waiter, None)
-            try:
-                yield from self._opened(key, Intent.READ)
-            finally:
-                _unlock(fd, offset)
-        finally:
             with slot.cond:
-                slot.holder = None
-                slot.cond.notify_all()
+                # Behind a writer of this process that is waiting: it asked first.
+                while slot.holder is not None or slot.writer:
+                    waiter = waiter or _Waiter(wait_s, on_wait)
+                    if not waiter.wait_on(slot.cond):
+                        raise self._busy_reading(key, waiter, slot)
+                slot.holder = Intent.READ
+            try:
+                offset = lock_offset(key) * 2
+                fd = self._fd()
+                if not _try_lock(fd, offset):
+                    waiter = waiter or _Waiter(wait_s, on_wait)
+                    if not waiter.poll(lambda: _try_lock(fd, offset)):
+                        raise self._busy_reading(key, waiter, None)
+                try:
+                    yield from self._opened(key, Intent.READ)
+                finally:
+                    _unlock(fd, offset)
+            finally:
+                with slot.cond:
+                    slot.holder = None
+                    slot.cond.notify_all()
+        finally:
+            self._release_slot(key, slot)
 
     @contextmanager
     def _write(
@@ -141,6 +150,12 @@ class LocalDeviceLocks:
     ) -> Iterator[Hold]:
         waiter = _Waiter(wait_s, on_wait)
         slot = self._slot(key)
+        try:
+            yield from self._write_in(key, slot, waiter)
+        finally:
+            self._release_slot(key, slot)
+
+    def _write_in(self, key: str, slot: _Slot, waiter: _Waiter) -> Iterator[Hold]:
         with slot.cond:
             if slot.writer:
                 raise self._busy_writing(key, slot.writer_since)
@@ -185,7 +200,18 @@ class LocalDeviceLocks:
 
     def _slot(self, key: str) -> _Slot:
         with _guard:
-            return _slots.setdefault((self.lock_dir, key), _Slot())
+            slot = _slots.get((self.lock_dir, key))
+            if slot is None:
+                slot = _slots[(self.lock_dir, key)] = _Slot()
+            slot.users += 1
+            return slot
+
+    def _release_slot(self, key: str, slot: _Slot) -> None:
+        """Forget an idle device's slot: a 10,000-device audit must not keep 10,000."""
+        with _guard:
+            slot.users -= 1
+            if slot.users == 0 and _slots.get((self.lock_dir, key)) is slot:
+                del _slots[(self.lock_dir, key)]
 
     def _fd(self) -> int:
         with _guard:
