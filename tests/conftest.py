@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,7 +21,9 @@ from pydantic import SecretStr
 os.environ.setdefault("CPE_LAB_BLOCK_START", str(random.randrange(20, 240)))
 # One host-wide lock directory (device locks, failure ledger) per test process, shared by
 # every CPE_HOME and subprocess of that process's tests, never by a developer's own.
-os.environ.setdefault("CPE_LOCK_DIR", tempfile.mkdtemp(prefix="cpe-locks-"))
+if "CPE_LOCK_DIR" not in os.environ:
+    os.environ["CPE_LOCK_DIR"] = tempfile.mkdtemp(prefix="cpe-locks-")
+    atexit.register(shutil.rmtree, os.environ["CPE_LOCK_DIR"], ignore_errors=True)
 
 
 @dataclass
