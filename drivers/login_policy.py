@@ -33,11 +33,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from cpe.coord.memory_ledger import MemoryLedger
 from cpe.errors import AuthError, CpeError, LockoutRisk, ParseError, SessionBusy
 
 if TYPE_CHECKING:
-    from drivers.base import Driver
+    from drivers.base import Driver, LoginAttempt
 
 __all__ = ["GROUP_PT", "LoginTally", "login"]
 
@@ -117,176 +119,200 @@ def _left(reported: int | None, computed: int) -> int:
 
 def login(drv: Driver) -> LoginTally:
     """Log `drv` in under the policy; raise with an honest message when it cannot."""
-    credential = drv.credential
-    passwords = credential.passwords
-    tally = LoginTally(candidates=len(passwords))
-    if not passwords:
-        raise _fail(drv, AuthError, "the vault has no password for this model", tally)
-    ledger = drv.ledger if drv.ledger is not None else MemoryLedger()
-    device = drv.target.address
-    now = time.time()
+    return _Login(drv).run()
 
-    until = ledger.locked_until(device)
-    if until is not None:
-        raise _fail(
-            drv,
-            LockoutRisk,
-            "known lock not over yet; device not contacted",
-            tally,
-            tally.nothing_pt(
-                f"o equipamento está bloqueado por tentativas de senha até {_hhmm(until)}"
-            ),
-            f"Tente de novo depois de {_hhmm(until)}; se não puder esperar, mande recado "
-            "no grupo do provedor.",
-        )
-    history = ledger.failures(device, since=0.0)
-    spent = len(history)
-    window_start = now - drv.lock_seconds
-    recent = {a.candidate for a in history if a.at >= window_start and a.candidate != ANONYMOUS}
-    ids = credential.candidate_ids
-    queue = [
-        (pw, ids[i] if i < len(ids) else ANONYMOUS)
-        for i, pw in enumerate(passwords)
-        if not (i < len(ids) and ids[i] in recent)
-    ]
-    if not queue:
-        last = max(a.at for a in history)
-        one = len(passwords) == 1
-        every = "a senha do cofre já foi recusada" if one else (
-            f"as {len(passwords)} senhas do cofre já foram recusadas"
-        )
-        raise _fail(
-            drv,
-            AuthError,
-            "every candidate already failed on this device within its lock window",
-            tally,
-            tally.nothing_pt(
-                f"{every} por este equipamento (a última vez às {_hhmm(last)}); repetir "
-                "uma senha recusada só gasta tentativas até o bloqueio"
-            ),
-            GROUP_PT,
-        )
-    tally.skipped = len(passwords) - len(queue)
 
-    try:
-        reported = drv._attempts_left_before_login()
-    except LockoutRisk as exc:
-        ledger.record_lock(device, until=now + drv.lock_seconds)
-        raise _fail(
-            drv,
-            LockoutRisk,
-            f"{exc.message}; no attempt made",
-            tally,
-            tally.nothing_pt("o equipamento informa que está bloqueado por tentativas de senha"),
-            f"Tente de novo depois de {_hhmm(now + drv.lock_seconds)}; se não puder esperar, "
-            "mande recado no grupo do provedor.",
-        ) from exc
-    except SessionBusy as exc:
-        exc.detail_pt = f"{exc.pt()} Nenhuma tentativa de senha feita agora."
-        exc.attempts_now = 0
-        raise
-    threshold = min(drv.reported_threshold or drv.lock_threshold, MAX_THRESHOLD)
-    left = _left(reported, threshold - spent)
-    if left <= 1:
-        tally.untried = len(queue)
-        raise _fail(
-            drv,
-            LockoutRisk,
-            f"only {left} failure(s) left before the device locks; no attempt made",
-            tally,
-            tally.nothing_pt("mais uma senha recusada bloquearia o equipamento"),
-            GROUP_PT,
-        )
+class _Login:
+    """One login under the policy: the ledger's view first, then the attempts."""
 
-    username = credential.username
-    from drivers.base import LoginResult  # late: base imports this module
+    def __init__(self, drv: Driver) -> None:
+        self.drv = drv
+        self.ledger = drv.ledger if drv.ledger is not None else MemoryLedger()
+        self.device = drv.target.address
+        self.tally = LoginTally(candidates=len(drv.credential.passwords))
+        self.now = time.time()
+        #: Failures that count against the device's threshold (ledger, then this login).
+        self.spent = 0
+        self.threshold = drv.lock_threshold
 
-    for pos, (password, cid) in enumerate(queue):
-        tally.sent += 1
-        drv.password_sent = None
-        try:
-            attempt = drv._attempt_login(username, password)
-        except CpeError as exc:
-            if drv.password_sent is False:
-                tally.sent -= 1  # it failed before the password left
-            elif isinstance(exc, ParseError):
-                ledger.record_failure(device, ANONYMOUS, at=time.time())
-            exc.attempts_now = tally.sent
-            raise
-        except BaseException:
-            ledger.record_failure(device, ANONYMOUS, at=time.time())
-            raise
+    def run(self) -> LoginTally:
+        if not self.drv.credential.passwords:
+            raise self.fail(AuthError, "the vault has no password for this model")
+        self.refuse_known_lock()
+        queue = self.queue()
+        self.check_budget_before(queue)
+        return self.attempt_each(queue)
 
-        if attempt.result is LoginResult.OK:
-            ledger.record_success(device, cid, at=time.time())
-            drv.logged_in = True
-            drv.login_tally = tally
-            return tally
-        if attempt.result is LoginResult.BUSY:
-            raise _fail(
-                drv,
-                SessionBusy,
-                "another admin session is open",
-                tally,
-                "Outra pessoa está conectada na gerência do equipamento agora; não derrubamos "
-                f"a sessão dela ({tally.now_pt()}).",
-                "Tente de novo em alguns minutos.",
-            )
-        if attempt.result is LoginResult.LOCKED:
-            lock_end = time.time() + (attempt.locked_for_s or drv.lock_seconds)
-            ledger.record_lock(device, until=lock_end)
-            raise _fail(
-                drv,
+    # -- before any attempt -----------------------------------------------------------------
+
+    def refuse_known_lock(self) -> None:
+        until = self.ledger.locked_until(self.device)
+        if until is not None:
+            raise self.fail(
                 LockoutRisk,
-                "the device reports a login lock",
-                tally,
-                f"{_cap(tally.now_pt())}: o equipamento respondeu que está bloqueado por "
-                f"tentativas de senha (até {_hhmm(lock_end)}).",
-                f"Tente de novo depois de {_hhmm(lock_end)}; se não puder esperar, mande "
-                "recado no grupo do provedor.",
+                "known lock not over yet; device not contacted",
+                self.tally.nothing_pt(
+                    f"o equipamento está bloqueado por tentativas de senha até {_hhmm(until)}"
+                ),
+                _wait_pt(until),
             )
-        ledger.record_failure(device, cid, at=time.time())
-        tally.refused += 1
-        spent += 1
-        left = _left(attempt.attempts_left, threshold - spent)
-        remaining = len(queue) - pos - 1
-        if remaining and left <= 1:
-            tally.untried = remaining
-            raise _fail(
-                drv,
-                LockoutRisk,
-                f"{tally.refused} candidate(s) refused and only {left} attempt(s) left "
-                "before the lock; stopped",
-                tally,
-                f"{_cap(tally.now_pt())}: mais uma recusa bloquearia o equipamento.",
+
+    def queue(self) -> list[tuple[SecretStr, str]]:
+        """The candidates still worth a try, with their ids."""
+        credential = self.drv.credential
+        history = self.ledger.failures(self.device, since=0.0)
+        self.spent = len(history)
+        window_start = self.now - self.drv.lock_seconds
+        recent = {a.candidate for a in history if a.at >= window_start}
+        recent.discard(ANONYMOUS)
+        ids = credential.candidate_ids
+        queue = [
+            (pw, ids[i] if i < len(ids) else ANONYMOUS)
+            for i, pw in enumerate(credential.passwords)
+            if not (i < len(ids) and ids[i] in recent)
+        ]
+        total = len(credential.passwords)
+        if not queue:
+            every = (
+                "a senha do cofre já foi recusada"
+                if total == 1
+                else f"as {total} senhas do cofre já foram recusadas"
+            )
+            raise self.fail(
+                AuthError,
+                "every candidate already failed on this device within its lock window",
+                self.tally.nothing_pt(
+                    f"{every} por este equipamento (a última vez às "
+                    f"{_hhmm(max(a.at for a in history))}); repetir uma senha recusada só "
+                    "gasta tentativas até o bloqueio"
+                ),
                 GROUP_PT,
             )
-    raise _fail(
-        drv,
-        AuthError,
-        f"all {tally.sent} candidate password(s) tried now were refused",
-        tally,
-        f"Nenhuma senha do cofre foi aceita pelo equipamento: {tally.now_pt()}.",
-        GROUP_PT,
+        self.tally.skipped = total - len(queue)
+        return queue
+
+    def check_budget_before(self, queue: list[tuple[SecretStr, str]]) -> None:
+        drv = self.drv
+        try:
+            reported = drv._attempts_left_before_login()
+        except LockoutRisk as exc:
+            until = self.now + drv.lock_seconds
+            self.ledger.record_lock(self.device, until=until)
+            raise self.fail(
+                LockoutRisk,
+                f"{exc.message}; no attempt made",
+                self.tally.nothing_pt(
+                    "o equipamento informa que está bloqueado por tentativas de senha"
+                ),
+                _wait_pt(until),
+            ) from exc
+        except SessionBusy as exc:
+            exc.detail_pt = f"{exc.pt()} Nenhuma tentativa de senha feita agora."
+            exc.attempts_now = 0
+            raise
+        self.threshold = min(drv.reported_threshold or drv.lock_threshold, MAX_THRESHOLD)
+        left = _left(reported, self.threshold - self.spent)
+        if left <= 1:
+            self.tally.untried = len(queue)
+            raise self.fail(
+                LockoutRisk,
+                f"only {left} failure(s) left before the device locks; no attempt made",
+                self.tally.nothing_pt("mais uma senha recusada bloquearia o equipamento"),
+                GROUP_PT,
+            )
+
+    # -- the attempts -------------------------------------------------------------------------
+
+    def attempt_each(self, queue: list[tuple[SecretStr, str]]) -> LoginTally:
+        from drivers.base import LoginResult  # late: base imports this module
+
+        drv, tally = self.drv, self.tally
+        for pos, (password, cid) in enumerate(queue):
+            attempt = self.send(password)
+            if attempt.result is LoginResult.OK:
+                self.ledger.record_success(self.device, cid, at=time.time())
+                drv.logged_in = True
+                drv.login_tally = tally
+                return tally
+            if attempt.result is LoginResult.BUSY:
+                raise self.fail(
+                    SessionBusy,
+                    "another admin session is open",
+                    "Outra pessoa está conectada na gerência do equipamento agora; não "
+                    f"derrubamos a sessão dela ({tally.now_pt()}).",
+                    "Tente de novo em alguns minutos.",
+                )
+            if attempt.result is LoginResult.LOCKED:
+                until = time.time() + (attempt.locked_for_s or drv.lock_seconds)
+                self.ledger.record_lock(self.device, until=until)
+                raise self.fail(
+                    LockoutRisk,
+                    "the device reports a login lock",
+                    f"{_cap(tally.now_pt())}: o equipamento respondeu que está bloqueado por "
+                    f"tentativas de senha (até {_hhmm(until)}).",
+                    _wait_pt(until),
+                )
+            self.ledger.record_failure(self.device, cid, at=time.time())
+            tally.refused += 1
+            self.spent += 1
+            left = _left(attempt.attempts_left, self.threshold - self.spent)
+            remaining = len(queue) - pos - 1
+            if remaining and left <= 1:
+                tally.untried = remaining
+                raise self.fail(
+                    LockoutRisk,
+                    f"{tally.refused} candidate(s) refused and only {left} attempt(s) left "
+                    "before the lock; stopped",
+                    f"{_cap(tally.now_pt())}: mais uma recusa bloquearia o equipamento.",
+                    GROUP_PT,
+                )
+        raise self.fail(
+            AuthError,
+            f"all {tally.sent} candidate password(s) tried now were refused",
+            f"Nenhuma senha do cofre foi aceita pelo equipamento: {tally.now_pt()}.",
+            GROUP_PT,
+        )
+
+    def send(self, password: SecretStr) -> LoginAttempt:
+        """One attempt; an outcome we cannot know is recorded as an anonymous failure."""
+        drv = self.drv
+        self.tally.sent += 1
+        drv.password_sent = None
+        try:
+            return drv._attempt_login(drv.credential.username, password)
+        except CpeError as exc:
+            if drv.password_sent is False:
+                self.tally.sent -= 1  # it failed before the password left
+            elif isinstance(exc, ParseError):
+                self.ledger.record_failure(self.device, ANONYMOUS, at=time.time())
+            exc.attempts_now = self.tally.sent
+            raise
+        except BaseException:
+            self.ledger.record_failure(self.device, ANONYMOUS, at=time.time())
+            raise
+
+    def fail(
+        self,
+        cls: type[CpeError],
+        message: str,
+        detail_pt: str | None = None,
+        next_step_pt: str | None = None,
+    ) -> CpeError:
+        exc = self.drv._err(cls, message, "login")
+        exc.detail_pt = _cap(detail_pt) if detail_pt else None
+        if next_step_pt:
+            exc.next_step_pt = next_step_pt
+        exc.attempts_now = self.tally.sent
+        self.drv.login_tally = self.tally
+        return exc
+
+
+def _wait_pt(until: float) -> str:
+    return (
+        f"Tente de novo depois de {_hhmm(until)}; se não puder esperar, mande recado no "
+        "grupo do provedor."
     )
 
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _fail(
-    drv: Driver,
-    cls: type[CpeError],
-    message: str,
-    tally: LoginTally,
-    detail_pt: str | None = None,
-    next_step_pt: str | None = None,
-) -> CpeError:
-    exc = drv._err(cls, message, "login")
-    exc.detail_pt = _cap(detail_pt) if detail_pt else None
-    if next_step_pt:
-        exc.next_step_pt = next_step_pt
-    exc.attempts_now = tally.sent
-    drv.login_tally = tally
-    return exc
