@@ -168,7 +168,7 @@ def reconcile(
                 states[item] = WRITTEN if item in writing else ALREADY
         action = ACTION_PT.get(u["action"], u["action"])
         if planned is None:
-            found = "interrompida antes de ler o equipamento; nada foi gravado"
+            found = "interrompida antes de saber o que mudar; nada foi gravado"
         elif not planned:
             found = "nada precisava ser alterado; nada foi gravado"
         else:
