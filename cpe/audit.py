@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cpe import drift as drift_mod
 from cpe.batch import Batch, BatchStats
 from cpe.context import Context
-from cpe.devicelock import device_lock
+from cpe.coord import Intent
 from cpe.errors import (
     CpeError,
     DeviceError,
@@ -245,13 +245,16 @@ def _base_detail(sub: Subscriber) -> dict[str, Any]:
 def _error_detail(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, CpeError):
         # Built from non-secret fields only (cpe.errors' rule).
-        return {
+        out: dict[str, Any] = {
             "kind": exc.kind,
             "operation": exc.operation,
             "message": exc.message,
             "mensagem": exc.pt(),
             "proximo_passo": exc.next_step_pt,
         }
+        if exc.attempts_now is not None:
+            out["tentativas_agora"] = exc.attempts_now
+        return out
     # An unexpected exception's text may quote anything the device sent: keep the type.
     return {
         "kind": "internal",
@@ -375,19 +378,20 @@ def _wifi_detail(
 
 def audit_device(ctx: Context, sub: Subscriber, *, lock_wait_s: float = 0.0) -> DeviceResult:
     """Read one device and compare it with IXC. Never raises for a device problem."""
-    from cpe.actions import open_driver  # late: actions imports the drivers registry
+    from cpe.actions import device_hold, open_driver  # late: actions imports the drivers
 
     started = time.monotonic()
     contacted = False
     try:
-        with device_lock(ctx.settings.home, f"{sub.host}:{sub.port}", wait_s=lock_wait_s):
+        with device_hold(ctx, sub, Intent.READ, wait_s=lock_wait_s):
             contacted = True
             drv = open_driver(ctx, sub)
             with drv:
                 st = drv.get_status()
             caps = type(drv).capabilities
     except SessionBusy as exc:
-        return error_result(sub, exc, contacted=contacted and exc.operation is not None)
+        # Refused by our own lock (another action holds the device): not contacted.
+        return error_result(sub, exc, contacted=contacted)
     except CpeError as exc:
         return error_result(sub, exc, contacted=contacted and exc.operation != "resolve")
     drifts = drift_mod.find_drifts(st, sub, caps, ctx.settings)
@@ -450,8 +454,8 @@ class AuditSettings:
     #: Absolute budget per device (login, reads, logout), on top of each request's own
     #: connect/read timeouts.
     device_timeout_s: float = 60.0
-    #: How long a worker waits for another worker of this process holding the same
-    #: device (two logins with one IP in IXC); another process's action means "busy".
+    #: How long a worker waits for whoever holds the same device (another worker with a
+    #: second login on that IP, an agent's action); after that the verdict is "busy".
     lock_wait_s: float = 20.0
     #: Worker processes the `concurrency` threads are spread over (cpe.shards): more
     #: than one only where it is safe to fork, i.e. while the caller runs no thread.

@@ -4,6 +4,8 @@
     ├── InputError                bad input from the user (exit code 2)
     ├── PolicyRefused             the runbook forbids the action (exit code 3)
     ├── VaultError                vault missing, wrong key, tampered file
+    ├── JournalError              the journal cannot be read or written: no device is
+    │                             written without it (exit code 1)
     ├── InventoryError            subscriber source problems
     │   ├── UnknownLogin          no such PPPoE login in IXC / the CSV
     │   └── IxcError              IXC answered an error, HTML or 401
@@ -34,6 +36,7 @@ __all__ = [
     "InputError",
     "InventoryError",
     "IxcError",
+    "JournalError",
     "LockoutRisk",
     "ParseError",
     "PolicyRefused",
@@ -60,6 +63,9 @@ class CpeError(Exception):
     pt_template = "Falha inesperada: {message}"
     #: What the agent should do next (Portuguese).
     next_step_pt = N3_HINT
+    #: Login attempts this command sent to the device before failing (None: not a login
+    #: question), so the agent's text and the JSON say what was really done.
+    attempts_now: int | None = None
 
     def __init__(
         self,
@@ -96,7 +102,7 @@ class CpeError(Exception):
         return text
 
     def as_dict(self) -> dict[str, str | int | None]:
-        return {
+        out: dict[str, str | int | None] = {
             "kind": self.kind,
             "exit_code": self.exit_code,
             "message": self.message,
@@ -106,6 +112,9 @@ class CpeError(Exception):
             "model": self.model,
             "operation": self.operation,
         }
+        if self.attempts_now is not None:
+            out["tentativas_agora"] = self.attempts_now
+        return out
 
     def with_context(
         self, *, device: str | None = None, model: str | None = None, operation: str | None = None
@@ -137,6 +146,16 @@ class VaultError(CpeError):
     kind = "vault"
     pt_template = "Cofre de senhas: {message}"
     next_step_pt = "Avise o técnico responsável pelo cofre (cpe vault)."
+
+
+class JournalError(CpeError):
+    exit_code = 1
+    kind = "journal"
+    pt_template = "Diário de ações: {message}. Nenhum equipamento foi alterado."
+    next_step_pt = (
+        "Rode `cpe journal check`: ele diz o que houve e como começar um diário novo sem "
+        "apagar o antigo. Avise o técnico responsável pela ferramenta."
+    )
 
 
 class InventoryError(CpeError):
@@ -179,14 +198,19 @@ class Timeout(DeviceUnreachable):
 class AuthError(DeviceError):
     kind = "auth_failed"
     pt_template = "Nenhuma das senhas cadastradas foi aceita pelo equipamento ({model})."
-    next_step_pt = "Mande recado no grupo do provedor (sem acesso ao equipamento). " + N3_HINT
+    next_step_pt = (
+        "Mande recado no grupo do provedor: estamos sem acesso ao equipamento. Não tente de "
+        "novo agora: cada senha recusada conta para o bloqueio do equipamento."
+    )
 
 
 class LockoutRisk(DeviceError):
     kind = "locked"
+    # The login policy always says how many attempts were made now; this generic text
+    # (a re-login refused mid-session) must not claim that none was.
     pt_template = (
         "O equipamento está bloqueado por tentativas de senha, ou mais uma tentativa o "
-        "bloquearia. Nenhuma nova tentativa foi feita."
+        "bloquearia."
     )
     next_step_pt = "Aguarde alguns minutos antes de tentar de novo; não insista."
 

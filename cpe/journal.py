@@ -1,25 +1,40 @@
 """The journal: an append-only SQLite database in CPE_HOME.
 
 It records every audit run (as events: started, resumed, interrupted, finished), every
-per-device audit result, and every action on a device (who, when, what changed, before and
-after with secrets masked). Rows are only ever inserted, so a run interrupted at any point
-leaves a consistent journal that `cpe audit --resume` can continue from.
+per-device audit result, and every action on a device (who, from which OS user and host,
+when, what was planned, what changed, before and after with secrets masked). Rows are
+only ever inserted, so a run interrupted at any point leaves a consistent journal that
+`cpe audit --resume` can continue from.
+
+Writes to a device are journaled FIRST: `begin_action` commits what is about to change
+before the first write, `action_step` appends what is being written and what the device
+accepted, and the closing `record_action` row says how it ended. A process killed at any
+moment leaves an intent without its closing row; `cpe.reconcile` finds it, and the next
+read of the device says what actually landed. The journal is checked on open
+(cpe.journal_health): a corrupt, vanished or read-only journal is an error, never
+silently replaced, and without a journal no device is written.
 
 Callers pass only masked data; `mask()` is here so every writer masks the same way.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from cpe import journal_health
+from cpe.journal_audit import AuditRows
+from cpe.journal_mask import SECRET_KEYS, mask, now_iso
+
+__all__ = ["SECRET_KEYS", "Journal", "mask", "now_iso"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run_events (
@@ -55,6 +70,26 @@ CREATE TABLE IF NOT EXISTS actions (
     message TEXT
 );
 CREATE INDEX IF NOT EXISTS actions_login ON actions(login);
+CREATE TABLE IF NOT EXISTS action_intents (
+    id TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    origin TEXT,
+    pid INTEGER,
+    login TEXT NOT NULL,
+    device TEXT,
+    action TEXT NOT NULL,
+    planned TEXT NOT NULL,
+    before TEXT
+);
+CREATE INDEX IF NOT EXISTS action_intents_login ON action_intents(login);
+CREATE TABLE IF NOT EXISTS action_steps (
+    action_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    step TEXT NOT NULL,
+    items TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS action_steps_action ON action_steps(action_id);
 CREATE TABLE IF NOT EXISTS fix_results (
     run_id TEXT NOT NULL,
     login TEXT NOT NULL,
@@ -67,39 +102,27 @@ CREATE TABLE IF NOT EXISTS fix_results (
 );
 """
 
-SECRET_KEYS = ("password", "passphrase", "senha", "psk", "key", "token", "secret")
+#: Columns added to `actions` after the first release (older journals get them on open).
+ACTION_COLUMNS = {"origin": "TEXT", "action_id": "TEXT", "planned": "TEXT"}
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@functools.lru_cache(maxsize=4096)
-def _secret_key(key: str) -> bool:
-    # Cached: a 10,000-device audit masks the same few dozen keys over and over.
-    low = key.lower()
-    return any(s in low for s in SECRET_KEYS)
-
-
-def mask(value: Any) -> Any:
-    """Mask every value whose key looks secret, recursively."""
-    if isinstance(value, dict):
-        return {k: ("***" if v and _secret_key(str(k)) else mask(v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask(v) for v in value]
-    return value
-
-
-class Journal:
+class Journal(AuditRows):
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            # Owner-only from the first byte.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._local = threading.local()
-        with self._conn() as conn:
+        conn = journal_health.connect(path)
+        conn.row_factory = sqlite3.Row
+        try:
             conn.executescript(SCHEMA)
+            have = {r["name"] for r in conn.execute("PRAGMA table_info(actions)")}
+            for name, kind in ACTION_COLUMNS.items():
+                if name not in have:
+                    conn.execute(f"ALTER TABLE actions ADD COLUMN {name} {kind}")
+            conn.execute("CREATE INDEX IF NOT EXISTS actions_action_id ON actions(action_id)")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise journal_health.error_from(path, exc) from None
+        journal_health.mark(path)
+        self._local.conn = conn
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -110,6 +133,20 @@ class Journal:
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn
+
+    @contextmanager
+    def _durable(self) -> Iterator[sqlite3.Connection]:
+        """A write that must survive a crash of the machine, not only of the process (the
+        record of a device write), turned into JournalError when it cannot be made."""
+        conn = self._conn()
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            try:
+                yield conn
+            finally:
+                conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise journal_health.error_from(self.path, exc) from None
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -170,157 +207,49 @@ class Journal:
         )
         return [dict(r) for r in rows]
 
-    # -- audit results ----------------------------------------------------------------------
-
-    def add_result(
-        self,
-        run_id: str,
-        login: str,
-        model: str | None,
-        verdict: str,
-        drifts: list[str],
-        detail: dict[str, Any],
-    ) -> None:
-        self._conn().execute(
-            "INSERT OR IGNORE INTO audit_results(run_id, login, at, model, verdict, drifts, detail)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (
-                run_id,
-                login,
-                now_iso(),
-                model,
-                verdict,
-                json.dumps(drifts),
-                json.dumps(mask(detail)),
-            ),
-        )
-
-    def add_results(
-        self,
-        run_id: str,
-        rows: list[tuple[str, str | None, str, list[str], dict[str, Any]]],
-    ) -> None:
-        """Several (login, model, verdict, drifts, detail) in one transaction: a batch
-        writes each result within a fraction of a second, at a fraction of the cost."""
-        if not rows:
-            return
-        at = now_iso()
-        conn = self._conn()
-        conn.execute("BEGIN")
-        try:
-            conn.executemany(
-                "INSERT OR IGNORE INTO audit_results"
-                "(run_id, login, at, model, verdict, drifts, detail) VALUES (?,?,?,?,?,?,?)",
-                [
-                    (run_id, lo, at, mo, ve, json.dumps(dr), json.dumps(mask(de)))
-                    for lo, mo, ve, dr, de in rows
-                ],
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def done_logins(self, run_id: str) -> set[str]:
-        rows = (
-            self._conn()
-            .execute("SELECT login FROM audit_results WHERE run_id=?", (run_id,))
-            .fetchall()
-        )
-        return {str(r["login"]) for r in rows}
-
-    def results(self, run_id: str) -> Iterator[dict[str, Any]]:
-        cur = self._conn().execute(
-            "SELECT login, model, verdict, drifts, detail, at FROM audit_results "
-            "WHERE run_id=? ORDER BY login",
-            (run_id,),
-        )
-        for row in cur:
-            yield {
-                "login": row["login"],
-                "model": row["model"],
-                "verdict": row["verdict"],
-                "drifts": json.loads(row["drifts"]),
-                "detail": json.loads(row["detail"]),
-                "at": row["at"],
-            }
-
-    def results_raw(self, run_id: str) -> Iterator[tuple[str, str | None, str, str, str, str]]:
-        """(login, model, verdict, drifts JSON, detail JSON, at) ordered by login, without
-        decoding: a 10,000-device JSON report splices the stored text as it is."""
-        cur = self._conn().execute(
-            "SELECT login, model, verdict, drifts, detail, at FROM audit_results "
-            "WHERE run_id=? ORDER BY login",
-            (run_id,),
-        )
-        for row in cur:
-            yield (
-                row["login"],
-                row["model"],
-                row["verdict"],
-                row["drifts"],
-                row["detail"],
-                row["at"],
-            )
-
-    def verdict_counts(self, run_id: str) -> dict[str, int]:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT verdict, COUNT(*) AS n FROM audit_results WHERE run_id=? GROUP BY verdict",
-                (run_id,),
-            )
-            .fetchall()
-        )
-        return {str(r["verdict"]): int(r["n"]) for r in rows}
-
-    # -- bulk fixes (`cpe audit --fix`) ------------------------------------------------------
-
-    def add_fix_result(
-        self,
-        run_id: str,
-        login: str,
-        *,
-        dry_run: bool,
-        outcome: str,
-        changed: list[str],
-        reason: str | None = None,
-    ) -> None:
-        """One device's fix outcome (fixed, failed, skipped, would_fix) within a run."""
-        self._conn().execute(
-            "INSERT OR IGNORE INTO fix_results(run_id, login, at, dry_run, outcome, changed,"
-            " reason) VALUES (?,?,?,?,?,?,?)",
-            (run_id, login, now_iso(), int(dry_run), outcome, json.dumps(changed), reason),
-        )
-
-    def fix_results(self, run_id: str, *, dry_run: bool) -> Iterator[dict[str, Any]]:
-        cur = self._conn().execute(
-            "SELECT login, outcome, changed, reason, at FROM fix_results "
-            "WHERE run_id=? AND dry_run=? ORDER BY login",
-            (run_id, int(dry_run)),
-        )
-        for row in cur:
-            yield {
-                "login": row["login"],
-                "outcome": row["outcome"],
-                "changed": json.loads(row["changed"]),
-                "reason": row["reason"],
-                "at": row["at"],
-            }
-
-    def fix_counts(self, run_id: str, *, dry_run: bool) -> dict[str, int]:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT outcome, COUNT(*) AS n FROM fix_results WHERE run_id=? AND dry_run=? "
-                "GROUP BY outcome",
-                (run_id, int(dry_run)),
-            )
-            .fetchall()
-        )
-        return {str(r["outcome"]): int(r["n"]) for r in rows}
-
     # -- actions ---------------------------------------------------------------------------
+
+    def begin_action(
+        self,
+        *,
+        operator: str,
+        origin: str | None,
+        login: str,
+        device: str | None,
+        action: str,
+        planned: list[str],
+        before: dict[str, Any] | None = None,
+    ) -> str:
+        """Commit what is about to be written, before the first write; returns the id the
+        steps and the closing row carry. Raises JournalError: then write nothing."""
+        action_id = uuid.uuid4().hex
+        with self._durable() as conn:
+            conn.execute(
+                "INSERT INTO action_intents(id, at, operator, origin, pid, login, device, action,"
+                " planned, before) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    action_id,
+                    now_iso(),
+                    operator,
+                    origin,
+                    os.getpid(),
+                    login,
+                    device,
+                    action,
+                    json.dumps(planned),
+                    json.dumps(mask(before)) if before is not None else None,
+                ),
+            )
+        return action_id
+
+    def action_step(self, action_id: str, step: str, items: list[str]) -> None:
+        """Append one step: `writing` before a device write (it may land even if the call
+        fails), `written` once the device accepted it, `restored`, ... Raises JournalError."""
+        with self._durable() as conn:
+            conn.execute(
+                "INSERT INTO action_steps(action_id, at, step, items) VALUES (?,?,?,?)",
+                (action_id, now_iso(), step, json.dumps(items)),
+            )
 
     def record_action(
         self,
@@ -334,31 +263,78 @@ class Journal:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
         message: str | None = None,
+        origin: str | None = None,
+        action_id: str | None = None,
+        planned: list[str] | None = None,
     ) -> int:
-        cur = self._conn().execute(
-            "INSERT INTO actions(at, operator, login, device, action, outcome, changed, before,"
-            " after, message) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                now_iso(),
-                operator,
-                login,
-                device,
-                action,
-                outcome,
-                json.dumps(changed),
-                json.dumps(mask(before)) if before is not None else None,
-                json.dumps(mask(after)) if after is not None else None,
-                message,
-            ),
-        )
+        """The closing row of an action (with `action_id`, it closes that intent)."""
+        with self._durable() as conn:
+            cur = conn.execute(
+                "INSERT INTO actions(at, operator, login, device, action, outcome, changed,"
+                " before, after, message, origin, action_id, planned)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    now_iso(),
+                    operator,
+                    login,
+                    device,
+                    action,
+                    outcome,
+                    json.dumps(changed),
+                    json.dumps(mask(before)) if before is not None else None,
+                    json.dumps(mask(after)) if after is not None else None,
+                    message,
+                    origin,
+                    action_id,
+                    json.dumps(planned) if planned is not None else None,
+                ),
+            )
         return int(cur.lastrowid or 0)
 
+    def unfinished_actions(self, login: str | None = None) -> list[dict[str, Any]]:
+        """Intents without a closing row (a process killed mid-action, or one running
+        now), oldest first, each with its steps."""
+        conn = self._conn()
+        where = "WHERE NOT EXISTS (SELECT 1 FROM actions a WHERE a.action_id = i.id)"
+        args: tuple[Any, ...] = ()
+        if login is not None:
+            where += " AND i.login = ?"
+            args = (login,)
+        sql = "SELECT id, at, operator, origin, pid, login, device, action, planned FROM "
+        sql += f"action_intents i {where} ORDER BY at, rowid"
+        rows = conn.execute(sql, args).fetchall()
+        out = []
+        for r in rows:
+            steps = conn.execute(
+                "SELECT at, step, items FROM action_steps WHERE action_id=? ORDER BY rowid",
+                (r["id"],),
+            ).fetchall()
+            out.append(
+                {
+                    "id": r["id"],
+                    "at": r["at"],
+                    "operator": r["operator"],
+                    "origin": r["origin"],
+                    "pid": r["pid"],
+                    "login": r["login"],
+                    "device": r["device"],
+                    "action": r["action"],
+                    "planned": json.loads(r["planned"]),
+                    "steps": [
+                        {"at": st["at"], "step": st["step"], "items": json.loads(st["items"])}
+                        for st in steps
+                    ],
+                }
+            )
+        return out
+
     def history(self, login: str, limit: int = 50) -> list[dict[str, Any]]:
-        """One device's timeline: actions and audit results, newest first."""
+        """One device's timeline: actions (an unfinished one as `interrupted`, until a
+        read of the device closes it) and audit results, newest first."""
         conn = self._conn()
         acts = conn.execute(
-            "SELECT at, operator, action, outcome, changed, message FROM actions WHERE login=? "
-            "ORDER BY id DESC LIMIT ?",
+            "SELECT at, operator, origin, action, outcome, changed, planned, message "
+            "FROM actions WHERE login=? ORDER BY id DESC LIMIT ?",
             (login, limit),
         ).fetchall()
         audits = conn.execute(
@@ -371,13 +347,18 @@ class Journal:
                 "at": r["at"],
                 "kind": "action",
                 "operator": r["operator"],
+                "origin": r["origin"],
                 "action": r["action"],
                 "outcome": r["outcome"],
                 "changed": json.loads(r["changed"]),
+                "planned": json.loads(r["planned"]) if r["planned"] else None,
                 "message": r["message"],
             }
             for r in acts
         ]
+        from cpe.reconcile import pending_item  # late: reconcile imports the journal
+
+        items += [pending_item(u) for u in self.unfinished_actions(login)]
         items += [
             {
                 "at": r["at"],

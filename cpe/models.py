@@ -244,6 +244,10 @@ class Credential(Frozen):
 
     username: str | None = None
     passwords: tuple[SecretStr, ...]
+    #: One opaque id per password for the failure ledger (cpe.vault.Vault.candidate_id),
+    #: never derived from the password alone; empty for a credential made outside the
+    #: vault, whose attempts then count against the device without being told apart.
+    candidate_ids: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # pydantic already masks; be explicit anyway
         return f"Credential(username={self.username!r}, passwords=<{len(self.passwords)} hidden>)"

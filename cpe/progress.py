@@ -13,6 +13,8 @@ __all__ = ["STAGE_PT", "Progress", "Stage"]
 
 
 class Stage(StrEnum):
+    #: Only when another action holds the device (a read in progress): the fix waits.
+    WAITING_DEVICE = "waiting_device"
     READING = "reading"
     WRITING_DNS = "writing_dns"
     WRITING_WIFI = "writing_wifi"
@@ -24,6 +26,7 @@ class Stage(StrEnum):
 
 
 STAGE_PT: dict[Stage, str] = {
+    Stage.WAITING_DEVICE: "aguardando outra ação neste equipamento terminar",
     Stage.READING: "lendo o equipamento",
     Stage.WRITING_DNS: "gravando DNS",
     Stage.WRITING_WIFI: "gravando Wi-Fi",

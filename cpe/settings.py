@@ -15,6 +15,11 @@ def default_home() -> Path:
     return Path(os.environ.get("CPE_HOME") or Path.home() / ".cpe")
 
 
+#: Host-wide device locks and failure ledger: outside every CPE_HOME, so two homes on one
+#: machine share them; /var/tmp survives a reboot (a device's failure history must).
+DEFAULT_LOCK_DIR = Path("/var/tmp/cpe-toolkit")  # noqa: S108 - checked in cpe.coord.lockdir
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CPE_", extra="ignore")
 
@@ -47,14 +52,21 @@ class Settings(BaseSettings):
     #: The provider's time zone: report, page and
     #: `cpe schedule` cron times are in it (IANA name).
     timezone: str = "America/Sao_Paulo"
-    #: Redis (redis://host:6379/0) for Celery workers and shared coordination; unset:
-    #: everything runs in process, no server (`make demo`).
-    broker_url: str | None = None
     #: Seconds after which a task held by a worker that vanished goes to another worker
     #: (Redis visibility timeout). Longer than a chunk ever takes; see docs/deploy.md.
     broker_visibility_s: float = 900.0
-    #: Who is acting, recorded in the journal (the service sets the logged-in user).
-    operator: str = Field(default_factory=lambda: os.environ.get("USER", "cli"))
+    #: Who is acting, recorded in the journal (the service sets the logged-in user; the
+    #: CLI records the operating-system user and host, e.g. "maria@atendimento-3").
+    operator: str | None = None
+    #: Device locks and the local failure ledger, shared by every home on this host.
+    lock_dir: Path = DEFAULT_LOCK_DIR
+    #: Redis (redis://host:6379/0) for Celery workers, device locks, the failure ledger
+    #: and rate limits across hosts; unset: everything in process, no server (`make demo`).
+    broker_url: str | None = None
+    #: How long a read (status, the agent page) waits for the device's one session.
+    read_wait_s: float = 30.0
+    #: How long a write waits for a read in progress (a second write is refused at once).
+    write_wait_s: float = 60.0
 
     @property
     def settings_file(self) -> Path:

@@ -140,6 +140,7 @@ class Vault:
         self._models: dict[str, _Record] = {}
         self._devices: dict[str, _Record] = {}
         self._secrets: dict[str, SecretStr] = {}
+        self._id_key: bytes | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -235,9 +236,10 @@ class Vault:
         """The device's override when there is one (and fits the model), else the model's."""
         key = _norm_model(model)
         if device is not None:
-            override = self._devices.get(_norm_device(device))
+            name = _norm_device(device)
+            override = self._devices.get(name)
             if override is not None and override.model in (None, key):
-                return Credential(username=override.username, passwords=override.passwords)
+                return self._credential(f"device:{name}", override)
         record = self._models.get(key)
         if record is None:
             raise VaultError(
@@ -247,7 +249,29 @@ class Vault:
                 device=device,
                 operation="vault credential",
             )
-        return Credential(username=record.username, passwords=record.passwords)
+        return self._credential(f"model:{key}", record)
+
+    def _credential(self, entry: str, record: _Record) -> Credential:
+        return Credential(
+            username=record.username,
+            passwords=record.passwords,
+            candidate_ids=tuple(
+                self.candidate_id(entry, record.username, p) for p in record.passwords
+            ),
+        )
+
+    def candidate_id(self, entry: str, username: str | None, password: SecretStr) -> str:
+        """An opaque id of one candidate password for the failure ledger: an HMAC under
+        a key derived from the vault's key, over the entry, user and password. It changes
+        when the entry's password changes, is the same in every process and home that
+        opens this vault, and tells nothing about the password to anyone without the
+        vault's key (the ledger is in a host-wide directory)."""
+        if self._id_key is None:
+            self._id_key = HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=None, info=b"cpe candidate id v1"
+            ).derive(self._enc_key)
+        msg = "\0".join((entry, username or "", password.get_secret_value())).encode()
+        return hmac.new(self._id_key, msg, hashlib.sha256).hexdigest()[:20]
 
     def secret(self, name: str) -> SecretStr | None:
         return self._secrets.get(_norm_secret(name))

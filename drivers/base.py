@@ -5,9 +5,10 @@ from the vault, `Timeouts`, and an injected transport (a `requests.Session` for 
 a channel factory for CLIs). It offers `get_status()`, `set_pppoe()`, `set_dns()`,
 `set_wifi()`, declares its capabilities, and always logs out (use it as a context manager).
 
-The login policy is shared here so every family honours the lockout rules the same way:
-candidate passwords are tried in order, one attempt each; we stop at once when the device
-says it is locked, or when its failure counter says one more failure would lock it.
+The login policy is shared (drivers/login_policy.py) so every family honours the lockout
+rules the same way, with the failure ledger every process shares: candidate passwords are
+tried in order, one attempt each, never one that already failed on the device within its
+lock window, never the attempt that would lock it, and never while its known lock lasts.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from cpe.errors import AuthError, CpeError, LockoutRisk, SessionBusy, Timeout, Unsupported
+from cpe.coord.base import FailureLedger
+from cpe.errors import CpeError, Timeout, Unsupported
 from cpe.models import (
     Band,
     Capability,
@@ -38,6 +40,8 @@ from cpe.models import (
     WifiSettings,
     build,
 )
+from drivers import login_policy
+from drivers.login_policy import LoginTally
 
 log = logging.getLogger("cpe.drivers")
 
@@ -64,9 +68,12 @@ class Driver(ABC):
     model_keys: ClassVar[tuple[str, ...]] = ()
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.STATUS})
     transport: ClassVar[Transport] = Transport.HTTP
-    #: Failed logins the device tolerates before locking (from the protocol notes); used
-    #: when the device does not report its own counter.
+    #: Failed logins the device tolerates before locking (from the protocol notes); the
+    #: device's own counter, when it reports one, can only lower it.
     lock_threshold: ClassVar[int] = 3
+    #: How long the device's lock lasts (each family's guessed.py or protocol notes): a
+    #: candidate refused within it is not tried again.
+    lock_seconds: ClassVar[float] = 300.0
 
     def __init__(
         self,
@@ -83,6 +90,18 @@ class Driver(ABC):
         self.logged_in = False
         #: Set by set_pppoe: the WAN restarts, so the management port will drop.
         self.wan_restarting = False
+        #: The device's own lock threshold, when it states it before the login (a ZTE
+        #: login page); it then stands for `lock_threshold`.
+        self.reported_threshold: int | None = None
+        #: The failure ledger shared by every process (cpe.coord.failure_ledger); set by
+        #: the caller before open(). None: this driver's attempts are counted alone.
+        self.ledger: FailureLedger | None = None
+        #: What the last login did (attempts sent, refused, skipped), for messages.
+        self.login_tally: LoginTally | None = None
+        #: Set by a family's _attempt_login when it knows whether the password has left
+        #: yet (False: an unreadable answer before it, e.g. a key exchange, spends no
+        #: attempt). None: unknown, so an unreadable answer counts as a possible failure.
+        self.password_sent: bool | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -116,41 +135,8 @@ class Driver(ABC):
             self.logged_in = False
 
     def login_with_candidates(self) -> None:
-        passwords = self.credential.passwords
-        if not passwords:
-            raise self._err(AuthError, "the vault has no password for this model", "login")
-        before = self._attempts_left_before_login()
-        if before is not None and before <= 1:
-            raise self._err(
-                LockoutRisk,
-                f"the device allows only {before} more failed login(s) before locking; "
-                "no attempt made",
-                "login",
-            )
-        failures = 0
-        for index, password in enumerate(passwords):
-            attempt = self._attempt_login(self.credential.username, password)
-            if attempt.result is LoginResult.OK:
-                self.logged_in = True
-                if index:
-                    log.info("%s: logged in with candidate #%d", self.target.name, index + 1)
-                return
-            if attempt.result is LoginResult.BUSY:
-                raise self._err(SessionBusy, "another admin session is open", "login")
-            if attempt.result is LoginResult.LOCKED:
-                raise self._err(LockoutRisk, "the device reports a login lock", "login")
-            failures += 1
-            left = attempt.attempts_left
-            if left is None:
-                left = self.lock_threshold - failures
-            if index + 1 < len(passwords) and left <= 1:
-                raise self._err(
-                    LockoutRisk,
-                    f"{failures} candidate(s) refused and only {left} attempt(s) left "
-                    "before the lock; stopped",
-                    "login",
-                )
-        raise self._err(AuthError, f"all {len(passwords)} candidate password(s) refused", "login")
+        """Log in under the shared lockout policy (drivers/login_policy.py)."""
+        login_policy.login(self)
 
     # -- operations --------------------------------------------------------------------
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,11 @@ from pydantic import SecretStr
 
 # Parallel test workers (and a developer's own lab) must not fight over 127.<block>.x.y:2389.
 os.environ.setdefault("CPE_LAB_BLOCK_START", str(random.randrange(20, 240)))
+# One host-wide lock directory (device locks, failure ledger) per test process, shared by
+# every CPE_HOME and subprocess of that process's tests, never by a developer's own.
+if "CPE_LOCK_DIR" not in os.environ:
+    os.environ["CPE_LOCK_DIR"] = tempfile.mkdtemp(prefix="cpe-locks-")
+    atexit.register(shutil.rmtree, os.environ["CPE_LOCK_DIR"], ignore_errors=True)
 
 
 @dataclass
@@ -44,7 +52,7 @@ class Lab:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith("CPE_") or k == "CPE_LAB_BLOCK_START"
+            if not k.startswith("CPE_") or k in ("CPE_LAB_BLOCK_START", "CPE_LOCK_DIR")
         }
         env["CPE_HOME"] = str(self.home)
         return env

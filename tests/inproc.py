@@ -5,7 +5,7 @@ another process and cannot be poked)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,7 @@ class World:
         ssid_drift: bool = True,
         pppoe_drift: bool = False,
         status_internet: str = "A",
+        customize: Callable[[SimDevice], None] | None = None,
     ) -> tuple[str, SimDevice]:
         self._n += 1
         login = f"cliente{self._n}.{model.replace('-', '')}"
@@ -66,6 +67,8 @@ class World:
         dev.knobs.wan_restart_s = 0.3
         if model == "zyxel":
             dev.extra["cli"] = False
+        if customize is not None:
+            customize(dev)
         dev.evaluate_wan()
         # Port 2389 as in the field (the inventory assumes it), on a fresh loopback address.
         for _ in range(20):

@@ -9,13 +9,11 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from cpe.devicelock import device_lock
 from cpe.journal import Journal
 from cpe.models import Band
 from cpe.progress import Stage
@@ -240,27 +238,6 @@ def test_wifi_change_holds_the_device_across_ixc_and_device_writes(
     assert len(saved) == 1 and "Rede da Ana" in saved[0]["message"]
 
 
-def test_nested_hold_of_the_same_device_by_one_thread_is_a_no_op(tmp_path: Path) -> None:
-    with device_lock(tmp_path, "127.9.9.9:2389"):
-        with device_lock(tmp_path, "127.9.9.9:2389"):
-            pass
-        seen: list[str] = []
-
-        def other() -> None:
-            try:
-                with device_lock(tmp_path, "127.9.9.9:2389"):
-                    seen.append("entrou")
-            except Exception as exc:
-                seen.append(type(exc).__name__)
-
-        t = threading.Thread(target=other)
-        t.start()
-        t.join()
-        assert seen == ["SessionBusy"]  # still held by the outer hold
-    with device_lock(tmp_path, "127.9.9.9:2389"):
-        pass
-
-
 def test_ixc_written_but_device_failed_says_they_differ_and_retry_fixes_it(
     w: World, client: TestClient, ana: dict[str, str]
 ) -> None:
@@ -289,11 +266,6 @@ def test_ixc_written_but_device_failed_says_they_differ_and_retry_fixes_it(
     assert dev.wifi[Band.GHZ_2_4].ssid == "Casa Nova"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reads never block (issue 13 item 3) lands with the lock layer's read/write "
-    "intents (cpe.coord); on this branch a status read still holds the device exclusively",
-)
 def test_a_fix_waits_for_a_read_in_progress_instead_of_failing_busy(
     w: World, client: TestClient, ana: dict[str, str], settings: Settings
 ) -> None:

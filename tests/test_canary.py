@@ -86,7 +86,9 @@ def test_canary_never_leaks(canary_lab: Lab) -> None:
     run("lab", "status", "--json")
     run("vault", "list")
     # The demo on its own temporary lab, planted with the same canary.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CPE_")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("CPE_") or k == "CPE_LOCK_DIR"
+    }
     env |= {
         "CPE_LAB_ADMIN_PASSWORD": lab.admin_password,
         "CPE_LOG_LEVEL": "DEBUG",

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from cpe.devicelock import BUSY_PT, device_lock
+from cpe.coord import Intent, device_locks
+from cpe.coord.local_locks import BUSY_WRITE_PT
 from cpe.journal import Journal
 from cpe.service.deadline import RUNBOOK_TEXT
 from cpe.service.store import UserStore
@@ -296,8 +297,13 @@ def _device(world: World, login: str) -> str:
     return f"{row['ip']}:2389"
 
 
+def _writing(world: World, login: str) -> Any:
+    """Another agent's fix holding the device right now."""
+    return device_locks(world.settings).hold(_device(world, login), Intent.WRITE, wait_s=1)
+
+
 def test_second_agent_gets_device_busy(client: TestClient, world: World, store: UserStore) -> None:
-    with device_lock(world.settings.home, _device(world, "ana.ok")):
+    with _writing(world, "ana.ok"):
         resp = client.post(
             "/api/customers/ana.ok/reconfigure",
             json={"pppoe": True, "dns": True},
@@ -306,7 +312,8 @@ def test_second_agent_gets_device_busy(client: TestClient, world: World, store: 
     assert resp.status_code == 409
     data = resp.json()
     assert data["ok"] is False
-    assert data["texto"] == BUSY_PT
+    # Refused at once (a second write), saying how long the first has been running.
+    assert data["texto"].startswith(BUSY_WRITE_PT + " (começou há ")
     assert "outro atendimento está alterando este equipamento agora" in data["texto"].lower()
 
 
@@ -314,7 +321,7 @@ def test_wifi_change_refused_while_device_busy_leaves_ixc_alone(
     client: TestClient, world: World, store: UserStore
 ) -> None:
     before = world.ixc.row("radusuarios", world.ids["ana.ok"]["radusuarios"])
-    with device_lock(world.settings.home, _device(world, "ana.ok")):
+    with _writing(world, "ana.ok"):
         resp = client.post(
             "/api/customers/ana.ok/wifi",
             json={
@@ -323,7 +330,7 @@ def test_wifi_change_refused_while_device_busy_leaves_ixc_alone(
             headers=bearer(store, "ana"),
         )
     assert resp.status_code == 409
-    assert resp.json()["erro"]["mensagem"] == BUSY_PT
+    assert resp.json()["erro"]["mensagem"].startswith(BUSY_WRITE_PT + " (começou há ")
     assert world.ixc.row("radusuarios", world.ids["ana.ok"]["radusuarios"]) == before
 
 

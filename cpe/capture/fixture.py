@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,8 @@ class Fixture:
     expected: dict[str, Any]
 
     def write(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Owner-only: a capture still holds the PPPoE user and the WAN address.
+        _mkdir_private(folder)
         _dump(folder / META_FILE, asdict(self.meta))
         _dump(folder / EXCHANGES_FILE, [asdict(e) for e in self.exchanges])
         _dump(folder / EXPECTED_FILE, self.expected)
@@ -196,8 +198,23 @@ def is_capture(folder: Path) -> bool:
     return (folder / META_FILE).is_file() and (folder / EXCHANGES_FILE).is_file()
 
 
+def _mkdir_private(folder: Path) -> None:
+    """Create `folder` and each missing parent owner-only (mkdir's `parents` would give
+    the parents the umask's mode)."""
+    missing = []
+    for p in (folder, *folder.parents):
+        if p.exists():
+            break
+        missing.append(p)
+    for p in reversed(missing):
+        p.mkdir(mode=0o700, exist_ok=True)
+
+
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def _load(path: Path) -> Any:

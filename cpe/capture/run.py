@@ -30,6 +30,7 @@ from cpe.capture.profiles import CliProfile, HttpProfile, profile_for
 from cpe.capture.recorder import RecordingAdapter, RecordingChannelFactory
 from cpe.capture.replay import ReplayAdapter, ReplayChannelFactory
 from cpe.capture.scrub import MIN_VALUE_LEN, Scrubber, variants
+from cpe.coord.base import FailureLedger
 from cpe.errors import CpeError
 from cpe.models import Credential, DeviceStatus, Target, Timeouts, Transport
 from drivers.base import Driver
@@ -92,6 +93,7 @@ def recording_driver(
     *,
     timeouts: Timeouts | None = None,
     cli_factory: Callable[..., Any] | None = None,
+    ledger: FailureLedger | None = None,
 ) -> Iterator[Seam]:
     """A driver whose every request goes through the family's read-only guard and is
     recorded. Its write methods refuse outright (the guard also refuses on the wire)."""
@@ -113,6 +115,7 @@ def recording_driver(
                         drawn, factory=factory)
         for name in _WRITES:
             setattr(seam.driver, name, _refuse(name))
+        seam.driver.ledger = ledger  # a capture's login counts like any other
         yield seam
 
 
@@ -124,10 +127,11 @@ def record(
     source: str = "device",
     timeouts: Timeouts | None = None,
     cli_factory: Callable[..., Any] | None = None,
+    ledger: FailureLedger | None = None,
 ) -> CaptureResult:
     """Open, read the status, close: nothing else reaches the device."""
     with recording_driver(
-        target, credential, timeouts=timeouts, cli_factory=cli_factory
+        target, credential, timeouts=timeouts, cli_factory=cli_factory, ledger=ledger
     ) as seam, seam.driver as drv:
         status = drv.get_status()
     s = Scrubber()

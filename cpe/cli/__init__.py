@@ -11,6 +11,7 @@ from cpe.cli import (
     audit_cmd,
     capture_cmd,
     device_cmd,
+    journal_cmd,
     lab_cmd,
     probe_cmd,
     scale_cmd,
@@ -35,6 +36,7 @@ serve_cmd.register(app)  # serve, user
 capture_cmd.register(app)  # capture
 scale_cmd.register(app)  # worker, schedule (Celery; CPE_BROKER_URL)
 app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(journal_cmd.app, name="journal")
 app.add_typer(
     vault_cmd.app, name="vault", help="Cofre de senhas dos equipamentos (nunca mostra senhas)."
 )

@@ -9,6 +9,7 @@ continues where it stopped.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -17,8 +18,6 @@ from types import FrameType
 from typing import IO, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from cpe import audit as audit_mod
@@ -27,7 +26,7 @@ from cpe.audit_html import write_html
 from cpe.audit_report import FIX_PT, FORMATS, write_csv, write_json
 from cpe.audit_words import provider_tz
 from cpe.cli.audit_view import PlainProgress, RichProgress, print_table
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import console, emit_json, err, fail, mark, out, styled
 from cpe.context import Context
 from cpe.errors import CpeError, InputError
 from drivers.registry import MODEL_KEYS
@@ -61,7 +60,8 @@ def _graceful(runner: audit_mod.AuditRunner) -> Iterator[dict[str, int]]:
         runner.stop_reason = signal.Signals(signum).name
         runner.stop.set()
         err.print(
-            "\n[yellow]Interrompendo:[/] aguardando os equipamentos em andamento "
+            mark("\n[yellow]Interrompendo:[/]"),
+            "aguardando os equipamentos em andamento "
             "(de novo para sair já)…"
         )
 
@@ -176,6 +176,8 @@ def audit(
             raise InputError(f"modelo {model!r} desconhecido (use {', '.join(MODEL_KEYS)})")
         if resume and (model or login or contract_status or logins_file):
             raise InputError("com --resume os filtros são os da execução original; não os repita")
+        if output is not None:
+            _check_output(output)
         selection = (
             None
             if resume
@@ -240,9 +242,9 @@ def audit(
     if interrupted:
         sig = got.get("signal")
         if outcome is not None and outcome.reason and sig is None:
-            err.print(f"[red]✗[/] Auditoria {run_id} interrompida: {escape(outcome.reason)}")
+            err.print(mark("[red]✗[/]"), f"Auditoria {run_id} interrompida: {outcome.reason}")
         else:
-            err.print(f"[yellow]Auditoria {run_id} interrompida.[/]")
+            err.print(styled(f"Auditoria {run_id} interrompida.", "yellow"))
         err.print(f"Para continuar: cpe audit --resume {run_id}")
         # Scripts read the run id from stdout.
         sys.stdout.write(f"{run_id}\n")
@@ -274,7 +276,8 @@ def _engine(ctx: Context, engine: str, processes: int | None) -> str:
 
         if not workers_alive(ctx.settings):
             err.print(
-                "[yellow]Aviso:[/] nenhum `cpe worker` respondeu; as tarefas ficam na fila "
+                mark("[yellow]Aviso:[/]"),
+                "nenhum `cpe worker` respondeu; as tarefas ficam na fila "
                 "até um worker ligar (Ctrl-C para parar e retomar depois)."
             )
     return engine
@@ -287,7 +290,7 @@ def _render(ctx: Context, run_id: str, fmt: str, output: Path | None) -> None:
             print_table(out, journal, run_id)
             return
         with _open(output) as fh:
-            print_table(Console(file=fh, width=200, color_system=None), journal, run_id)
+            print_table(console(file=fh, width=200, color_system=None), journal, run_id)
     else:
         writer = {"json": write_json, "csv": write_csv, "html": write_html}[fmt]
         # Times in the provider's zone (JSON keeps ISO UTC and ignores it).
@@ -299,15 +302,38 @@ def _render(ctx: Context, run_id: str, fmt: str, output: Path | None) -> None:
             with _open(output) as fh:
                 writer(journal, run_id, fh, **tz)
     if output is not None:
-        err.print(f"[green]✓[/] Relatório gravado em {escape(str(output))}")
+        err.print(mark("[green]✓[/]"), f"Relatório gravado em {output}")
+
+
+def _check_output(path: Path) -> None:
+    """Before the audit starts: a report that cannot be written must not cost a run."""
+    if path.is_dir():
+        raise InputError(f"--output {path} é uma pasta; indique um arquivo", operation="audit")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"--output: a pasta {folder} não existe", operation="audit")
+    probe = path.with_name(f".{path.name}.tmp")
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # a previous run's leftover: writable enough, replaced at the end
+    except OSError as exc:
+        raise InputError(
+            f"--output: não é possível gravar em {folder} ({exc.strerror})", operation="audit"
+        ) from None
+    else:
+        probe.unlink()
 
 
 @contextlib.contextmanager
 def _open(path: Path) -> Iterator[IO[str]]:
-    """Write to a temporary name and rename: a half-written report never looks done."""
+    """Write to a temporary name and rename: a half-written report never looks done. The
+    report is owner-only (it names customers and their Wi-Fi networks)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover temp file keeps its old mode otherwise
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
         tmp.replace(path)
     except OSError as exc:
@@ -344,13 +370,13 @@ def history(
         emit_json({"login": login, "events": events})
         return
     if not events:
-        out.print(f"Nada registrado no diário para {escape(login)}.")
+        out.print(f"Nada registrado no diário para {login}.")
         return
-    table = Table(title=f"Histórico de {escape(login)}")
+    table = Table(title=f"Histórico de {login}")
     for col in ("Quando (UTC)", "Tipo", "O quê", "Resultado", "Detalhe"):
         table.add_column(col, overflow="fold")
     for ev in events:
-        table.add_row(*[escape(c) for c in _history_cells(ev)])
+        table.add_row(*_history_cells(ev))
     out.print(table)
 
 
@@ -365,11 +391,13 @@ def _history_cells(ev: dict[str, Any]) -> tuple[str, str, str, str, str]:
             ", ".join(ev.get("drifts") or []),
         )
     changed = ", ".join(ev.get("changed") or [])
+    planned = ev.get("planned")
+    if planned and ev.get("outcome") in ("interrupted", "in_progress"):
+        # An interrupted action: what was planned and, apart, what was written.
+        changed = f"planejado: {', '.join(planned)}; gravado: {changed or 'nada'}"
     detail = " — ".join(p for p in (changed, ev.get("message") or "") if p)
-    return (
-        at,
-        "ação",
-        f"{ev.get('action')} por {ev.get('operator')}",
-        str(ev.get("outcome")),
-        detail,
-    )
+    who = str(ev.get("operator"))
+    origin = ev.get("origin")
+    if origin and origin != who:
+        who += f" ({origin})"
+    return (at, "ação", f"{ev.get('action')} por {who}", str(ev.get("outcome")), detail)

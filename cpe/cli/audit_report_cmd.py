@@ -13,12 +13,13 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cpe.audit_compare import KINDS, Comparison, compare_finished, is_complete
 from cpe.audit_report import FORMATS
 from cpe.audit_words import drifts_pt
 from cpe.cli.audit_view import print_since
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import emit_json, err, fail, out, styled
 from cpe.context import Context
 from cpe.errors import CpeError, InputError
 from cpe.settings import load_settings
@@ -104,10 +105,9 @@ def print_comparison(result: Comparison) -> None:
     out.print(table)
 
 
-def _escaped(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+def _escaped(text: str) -> Text:
+    # Logins are data: a Text cell is never read as markup.
+    return styled(text)
 
 
 def print_summary(ctx: Context, run_id: str) -> None:

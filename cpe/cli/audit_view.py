@@ -9,7 +9,6 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,6 +25,7 @@ from cpe.audit_compare import Comparison, is_complete, since_previous
 from cpe.audit_fix import FIX_OUTCOMES, FixResult
 from cpe.audit_report import FIX_PT, device_rows, flat_row, per_model, summary
 from cpe.audit_words import drifts_pt
+from cpe.cli.output import styled
 from cpe.journal import Journal
 
 VERDICT_STYLE = {
@@ -41,6 +41,8 @@ VERDICT_STYLE = {
 
 
 def _counts_text(counts: Counter[str], order: tuple[str, ...], markup: bool) -> str:
+    """Counts per verdict; with `markup`, styled for the progress bar (our own names and
+    numbers only, which that column reads as markup)."""
     parts = []
     for name in order:
         n = counts.get(name, 0)
@@ -64,7 +66,7 @@ class RichProgress:
             MofNCompleteColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[counts]}", table_column=counts),
+            TextColumn("{task.fields[counts]}", table_column=counts, markup=True),
             console=console,
             transient=False,
             refresh_per_second=4,
@@ -199,7 +201,7 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         n = head.counts.get(v, 0)
         pct = f"{100 * n / head.total:.1f}" if head.total else "0"
         style = VERDICT_STYLE.get(v, "")
-        overview.add_row(f"[{style}]{VERDICT_PT[v]}[/]", str(n), pct)
+        overview.add_row(styled(VERDICT_PT[v], style), str(n), pct)
     console.print(overview)
     for title, fix in (("Correção", head.fix), ("Simulação de correção", head.fix_dry_run)):
         if fix:
@@ -215,7 +217,7 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
         for v in present:
             mt.add_column(VERDICT_PT[v], justify="right")
         for model, st in models.items():
-            mt.add_row(escape(model), *[str(st.verdicts.get(v, 0) or "") for v in present])
+            mt.add_row(styled(model), *[str(st.verdicts.get(v, 0) or "") for v in present])
         console.print(mt)
     show_ok = head.total <= 200
     dt = Table(title="Equipamentos" if show_ok else "Equipamentos com problema")
@@ -239,16 +241,17 @@ def print_table(console: Console, journal: Journal, run_id: str, limit: int = 10
             continue
         shown += 1
         flat = flat_row(row, spreadsheet=False)
-        # Logins, SSIDs and device messages are data, not rich markup.
+        # Logins, SSIDs and device messages are data: the console reads no markup, and
+        # the cells are Text, never parsed.
         dt.add_row(
-            escape(flat["login"]),
-            escape(flat["modelo"]),
-            f"[{VERDICT_STYLE.get(row['verdict'], '')}]{escape(flat['veredito'])}[/]",
-            escape(flat["divergencias"]),
-            escape(flat["contrato"]),
-            escape(flat["transporte"]),
-            flat["rx_dbm"],
-            escape(_detail_text(row, flat)),
+            styled(flat["login"]),
+            styled(flat["modelo"]),
+            styled(flat["veredito"], VERDICT_STYLE.get(row["verdict"], "")),
+            styled(flat["divergencias"]),
+            styled(flat["contrato"]),
+            styled(flat["transporte"]),
+            styled(flat["rx_dbm"]),
+            styled(_detail_text(row, flat)),
         )
     if shown:
         console.print(dt)

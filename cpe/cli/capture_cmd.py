@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import emit_json, err, fail, mark, out
 from cpe.context import Context
 from cpe.errors import CpeError, InputError
 from cpe.models import Target, Transport
@@ -75,11 +75,12 @@ def capture(
 ) -> None:
     """Grava a sessão de leitura de status de um equipamento, sem senhas, como fixture."""
     from cpe.capture import run
-    from cpe.devicelock import device_lock
+    from cpe.coord import Intent
 
     if not read_only:
         err.print(
-            "[red]✗[/] A captura só é feita em modo somente leitura: repita com --read-only."
+            mark("[red]✗[/]"),
+            "A captura só é feita em modo somente leitura: repita com --read-only.",
         )
         raise typer.Exit(2)
     ctx = Context()
@@ -89,16 +90,21 @@ def capture(
         source = _source(ctx, target)
         name = case or f"{target.transport}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         if not as_json:
-            err.print(f"Gravando a leitura de status de [bold]{login}[/] ({target.model})…")
-        with device_lock(ctx.settings.home, f"{target.host}:{target.port}"):
+            err.print(f"Gravando a leitura de status de {login} ({target.model})…")
+        with ctx.locks.hold(target.address, Intent.READ, wait_s=ctx.settings.read_wait_s):
             result = run.record(
-                target, credential, known_secrets=known, source=source, timeouts=ctx.timeouts
+                target,
+                credential,
+                known_secrets=known,
+                source=source,
+                timeouts=ctx.timeouts,
+                ledger=ctx.ledger,
             )
         folder = run.save(result, out_dir, name)
     except CpeError as exc:
         fail(exc)
     except FileExistsError as exc:
-        err.print(f"[red]✗[/] A pasta {exc} já existe: escolha outro --case.")
+        err.print(mark("[red]✗[/]"), f"A pasta {exc} já existe: escolha outro --case.")
         raise typer.Exit(2) from None
     kinds = Counter(result.fixture.meta.scrubbed.values())
     summary = {
@@ -115,7 +121,7 @@ def capture(
         emit_json(summary)
         return
     trocados = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "nenhum"
-    out.print(f"[bold green]✓[/] Captura salva em {folder}")
+    out.print(mark("[bold green]✓[/]"), f"Captura salva em {folder}")
     out.print(f"  • {summary['exchanges']} trocas gravadas; segredos trocados por marcadores: "
               f"{trocados}")
     out.print("  • Reprodução conferida: o status lido da gravação é igual ao do equipamento.")

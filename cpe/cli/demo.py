@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from rich.rule import Rule
 
 from cpe import actions
-from cpe.cli.output import err, out
+from cpe.cli.output import err, mark, out, styled
 from cpe.context import Context
 from cpe.errors import CpeError
 from cpe.lab import control
@@ -109,25 +109,25 @@ def _show_status(ctx: Context, login: str) -> None:
     try:
         report = actions.status(ctx, login)
     except CpeError as exc:
-        out.print(f"[bold]{login}[/]: [red]{exc.pt()}[/]")
+        out.print(styled(login, "bold") + ": ", styled(exc.pt(), "red"))
         return
-    out.print(f"[bold]{login}[/] — {report.model}")
+    out.print(styled(login, "bold"), f"— {report.model}")
     for line in report.summary_pt:
         out.print(f"   • {line}")
 
 
 def _reconfigure(ctx: Context, login: str, dry_run: bool = False) -> None:
     label = "simulação" if dry_run else "aplicando"
-    err.print(f"[bold]{login}[/] ({label})…")
+    err.print(styled(login, "bold"), f"({label})…")
     try:
         result = actions.reconfigure(ctx, login, dry_run=dry_run)
     except actions.ReconfigureFailed as exc:
-        out.print(f"   [red]✗[/] {exc.pt()} Próximo passo: {exc.next_step_pt}")
+        out.print(mark("   [red]✗[/]"), f"{exc.pt()} Próximo passo: {exc.next_step_pt}")
         return
     except CpeError as exc:
-        out.print(f"   [yellow]⛔[/] {exc.pt()}")
+        out.print(mark("   [yellow]⛔[/]"), exc.pt())
         return
     for notice in result.notices:
-        out.print(f"   [yellow]![/] {notice}")
+        out.print(mark("   [yellow]![/]"), notice)
     verb = "mudaria" if dry_run else "alterado"
     out.print(f"   {verb}: {', '.join(result.changed) or 'nada'} — {result.message_pt}")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from types import FrameType
 from typing import Annotated
 
 import typer
 
 from cpe import actions
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import emit_json, err, fail, mark, out, styled
 from cpe.context import Context
 from cpe.errors import CpeError
+from cpe.progress import STAGE_PT, Stage
+
+WAITING_PT = f"O equipamento está ocupado: {STAGE_PT[Stage.WAITING_DEVICE]}…"
 
 
 def status(
@@ -21,18 +25,17 @@ def status(
     """Mostra o estado do equipamento do cliente em palavras simples."""
     ctx = Context()
     try:
-        report = actions.status(ctx, login)
+        report = actions.status(ctx, login, on_wait=_waiting_once())
     except CpeError as exc:
         if as_json:
             emit_json({"login": login, "reachable": False, "error": exc.as_dict()})
-            err.print(f"[red]✗[/] {exc.pt()}")
+            err.print(mark("[red]✗[/]"), exc.pt())
             raise typer.Exit(exc.exit_code) from None
         fail(exc)
     if as_json:
         emit_json(report.model_dump(mode="json"))
     else:
-        title = f"[bold]{report.login}[/] — {report.model or 'modelo desconhecido'}"
-        out.print(title)
+        out.print(styled(report.login, "bold"), f"— {report.model or 'modelo desconhecido'}")
         if report.transport and report.transport != "http":
             out.print(f"  (acesso via {report.transport.upper()}: a interface web não respondeu)")
         for line in report.summary_pt:
@@ -59,8 +62,16 @@ def reconfigure(
     signal.signal(signal.SIGTERM, _terminate)
     try:
         if not as_json:
-            err.print(f"Conferindo o equipamento de [bold]{login}[/]…")
-        result = actions.reconfigure(ctx, login, pppoe=pppoe, dns=dns, wifi=wifi, dry_run=dry_run)
+            err.print(f"Conferindo o equipamento de {login}…")
+        result = actions.reconfigure(
+            ctx,
+            login,
+            pppoe=pppoe,
+            dns=dns,
+            wifi=wifi,
+            dry_run=dry_run,
+            progress=_waiting_stage,
+        )
     except actions.ReconfigureFailed as exc:
         if as_json:
             emit_json(exc.result.model_dump(mode="json"))
@@ -68,7 +79,8 @@ def reconfigure(
         fail(exc)
     except KeyboardInterrupt:
         err.print(
-            "[yellow]Interrompido.[/] Releia o equipamento com `cpe status` antes de agir de novo."
+            mark("[yellow]Interrompido.[/]"),
+            "Releia o equipamento com `cpe status` antes de agir de novo."
         )
         raise typer.Exit(130) from None
     except CpeError as exc:
@@ -89,6 +101,22 @@ def reconfigure(
     _print_result(result, as_json)
 
 
+def _waiting_once() -> Callable[[float], None]:
+    told: list[float] = []
+
+    def tell(elapsed: float) -> None:
+        if not told:
+            err.print(WAITING_PT)
+        told.append(elapsed)
+
+    return tell
+
+
+def _waiting_stage(stage: Stage) -> None:
+    if stage is Stage.WAITING_DEVICE:
+        err.print(WAITING_PT)
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -96,13 +124,13 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def _print_result(result: actions.ReconfigureResult, as_json: bool) -> None:
     console = err if as_json else out
     for notice in result.notices:
-        console.print(f"[yellow]![/] {notice}")
+        console.print(mark("[yellow]![/]"), notice)
     if result.changed:
         verb = "Mudaria" if result.dry_run else "Alterado"
         console.print(f"{verb}: {', '.join(result.changed)}")
     if result.verified and not result.error:
-        console.print(f"[bold green]✓[/] {result.message_pt}")
+        console.print(mark("[bold green]✓[/]"), result.message_pt)
     elif result.message_pt and not result.error:
         console.print(result.message_pt)
     if result.rolled_back:
-        console.print("[yellow]↺[/] As alterações não confirmadas foram desfeitas.")
+        console.print(mark("[yellow]↺[/]"), "As alterações não confirmadas foram desfeitas.")

@@ -9,7 +9,7 @@ import typer
 from pydantic import SecretStr
 from rich.table import Table
 
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import emit_json, err, fail, mark, out
 from cpe.errors import CpeError
 from cpe.lab import control
 from cpe.settings import load_settings
@@ -55,7 +55,8 @@ def up(
         emit_json(control.status(settings))
         return
     out.print(
-        f"[green]✓[/] Laboratório no ar: {len(info['devices'])} equipamentos, "
+        mark("[green]✓[/]"),
+        f"Laboratório no ar: {len(info['devices'])} equipamentos, "
         f"IXC em {info['ixc_url']}"
     )
 
@@ -65,7 +66,7 @@ def down() -> None:
     """Derruba o laboratório e apaga o cofre e as configurações dele."""
     settings = load_settings()
     if control.down(settings):
-        out.print("[green]✓[/] Laboratório encerrado.")
+        out.print(mark("[green]✓[/]"), "Laboratório encerrado.")
     else:
         out.print("Nenhum laboratório rodando.")
 

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import emit_json, err, fail, mark, out, styled
 from cpe.context import Context
 from cpe.errors import CpeError, InputError
 from cpe.settings import Settings, load_settings
@@ -50,7 +49,7 @@ def _start(settings: Settings, argv: list[str]) -> None:
 
     app = configured(settings)
     assert settings.broker_url
-    err.print(f"Redis: {escape(display_url(settings.broker_url))}; CPE_HOME: {settings.home}")
+    err.print(f"Redis: {display_url(settings.broker_url)}; CPE_HOME: {settings.home}")
     app.worker_main(["--quiet", "worker", *argv])
 
 
@@ -162,9 +161,11 @@ def schedule_add(
         fail(InputError(f"não foi possível usar a pasta {folder}: {exc.strerror}"))
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] Agenda {spec.id}: {escape(spec.when_pt)} → {escape(spec.folder)}")
+    err.print(mark("[green]✓[/]"), f"Agenda {spec.id}: {spec.when_pt} → {spec.folder}")
     if not ctx.settings.broker_url:
-        err.print("[yellow]Aviso:[/] sem CPE_BROKER_URL a agenda não roda (cpe schedule serve).")
+        err.print(
+            mark("[yellow]Aviso:[/]"), "sem CPE_BROKER_URL a agenda não roda (cpe schedule serve)."
+        )
     out.print(spec.id, markup=False, highlight=False)
 
 
@@ -195,7 +196,7 @@ def schedule_list(
         last_text = f"{last['run_id']} ({last['state']})" if last else "—"
         table.add_row(
             *[
-                escape(c)
+                styled(c)
                 for c in (
                     it["id"],
                     when,
@@ -220,7 +221,7 @@ def schedule_remove(
         ScheduleStore(ctx.settings).remove(schedule_id, ctx.who)
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] Agenda {escape(schedule_id)} removida.")
+    err.print(mark("[green]✓[/]"), f"Agenda {schedule_id} removida.")
 
 
 @schedule_app.command("serve")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cpe.cli.output import emit_json, err, fail, out
+from cpe.cli.output import emit_json, err, fail, mark, out
 from cpe.errors import CpeError, InputError
 from cpe.settings import load_settings
 
@@ -48,7 +48,8 @@ def serve(
     store = app.state.service.store
     if store.count_users() == 0:
         err.print(
-            "[yellow]![/] Nenhum usuário cadastrado: crie um com "
+            mark("[yellow]![/]"),
+            "Nenhum usuário cadastrado: crie um com "
             "`cpe user add NOME --role admin` antes de entrar."
         )
     try:
@@ -57,7 +58,8 @@ def serve(
         loopback = host == "localhost"
     if not loopback:
         err.print(
-            "[yellow]![/] Escutando fora do loopback: o serviço não tem TLS próprio; "
+            mark("[yellow]![/]"),
+            "Escutando fora do loopback: o serviço não tem TLS próprio; "
             "publique-o atrás de um proxy HTTPS e defina CPE_SECURE_COOKIES=1."
         )
     err.print(f"Atendimento em http://{host}:{port}/ (Ctrl+C para parar)")
@@ -77,7 +79,7 @@ def user_add(
         user = _store().add_user(name, r, _read_password())
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] Usuário {user.name} criado com perfil {user.role.value}.")
+    err.print(mark("[green]✓[/]"), f"Usuário {user.name} criado com perfil {user.role.value}.")
 
 
 @user_app.command("passwd")
@@ -87,7 +89,7 @@ def user_passwd(name: Annotated[str, typer.Argument()]) -> None:
         _store().set_password(name, _read_password())
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] Senha de {name} alterada.")
+    err.print(mark("[green]✓[/]"), f"Senha de {name} alterada.")
 
 
 @user_app.command("role")
@@ -102,7 +104,7 @@ def user_role(
         _store().set_role(name, parse_role(role))
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] {name} agora é {role}.")
+    err.print(mark("[green]✓[/]"), f"{name} agora é {role}.")
 
 
 @user_app.command("disable")
@@ -112,7 +114,7 @@ def user_disable(name: Annotated[str, typer.Argument()]) -> None:
         _store().set_disabled(name, True)
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] {name} desativado.")
+    err.print(mark("[green]✓[/]"), f"{name} desativado.")
 
 
 @user_app.command("enable")
@@ -122,7 +124,7 @@ def user_enable(name: Annotated[str, typer.Argument()]) -> None:
         _store().set_disabled(name, False)
     except CpeError as exc:
         fail(exc)
-    err.print(f"[green]✓[/] {name} reativado.")
+    err.print(mark("[green]✓[/]"), f"{name} reativado.")
 
 
 @user_app.command("list")
@@ -159,7 +161,7 @@ def user_revoke(
     """Revoga um token de API."""
     if not _store().revoke_token(name, token_id):
         fail(InputError(f"token {token_id} de {name} não encontrado", operation="usuário"))
-    err.print(f"[green]✓[/] Token {token_id} de {name} revogado.")
+    err.print(mark("[green]✓[/]"), f"Token {token_id} de {name} revogado.")
 
 
 @user_app.command("tokens")

@@ -75,14 +75,19 @@ class FailureLedger(Protocol):
         """Failed attempts on `device` at or after `since`, oldest first."""
         ...
 
-    def record_failure(self, device: str, candidate: str, *, at: float) -> None: ...
+    def record_failure(self, device: str, candidate: str, *, at: float) -> None:
+        """A refused attempt. An attempt whose outcome is unknown (an unreadable answer,
+        an interruption) is recorded with the candidate "-": it counts against the
+        device's threshold but marks no password as refused."""
+        ...
 
     def record_success(self, device: str, candidate: str, *, at: float) -> None:
         """A login worked: the device's failure history no longer matters."""
         ...
 
     def record_lock(self, device: str, *, until: float) -> None:
-        """The device said it is locked (or our count says it would be) until `until`."""
+        """The device said it is locked until `until`. The failures recorded before it
+        stop counting: the device starts its counter again when the lock ends."""
         ...
 
     def locked_until(self, device: str) -> float | None:

@@ -124,6 +124,7 @@ def up(
     while time.monotonic() < deadline:
         info = read_info(settings)
         if info and info.get("running") and info.get("pid") == proc.pid:
+            _forget_failures(settings, info)
             return info
         if proc.poll() is not None:
             raise LabError(
@@ -134,6 +135,18 @@ def up(
         time.sleep(0.2)
     proc.terminate()
     raise LabError("lab did not start in time", operation="lab up")
+
+
+def _forget_failures(settings: Settings, info: dict[str, Any]) -> None:
+    """New simulated devices on addresses an earlier lab may have used: the host's
+    failure ledger must not carry that lab's failed logins over to them."""
+    from cpe.coord import failure_ledger
+
+    ledger = failure_ledger(settings)
+    fresh = {f"{d['host']}:{d['port']}" for d in info.get("devices", [])}
+    now = time.time()
+    for device in [d for d in ledger.devices() if d in fresh]:
+        ledger.record_success(device, "lab", at=now)
 
 
 def counters(info: dict[str, Any]) -> dict[str, int]:

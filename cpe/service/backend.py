@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from cpe import actions
 from cpe.context import Context
-from cpe.devicelock import device_lock
+from cpe.coord import Intent
 from cpe.errors import InputError, PolicyRefused
 from cpe.journal import Journal
 from cpe.models import Band, validate_passphrase, validate_ssid
@@ -190,7 +190,9 @@ class Backend:
         records = _wifi_records(redes)
         sub: Subscriber = ctx.inventory.subscriber(login)
         require_actionable(sub, "alterar Wi-Fi")
-        with device_lock(self.settings.home, f"{sub.host}:{sub.port}"):
+        # One write hold across the IXC write and the device write: a second agent is
+        # refused before touching IXC, and never told "feito" for another SSID.
+        with actions.device_hold(ctx, sub, Intent.WRITE) as hold:
             progress(IXC_WRITE)
             ctx.inventory.update_wifi(sub.login, records)
             ctx.journal.record_action(
@@ -206,8 +208,9 @@ class Backend:
                 + ", ".join(f"{r.band.value} SSID “{r.ssid}”" for r in records),
             )
             try:
-                # The nested hold of the same device by this thread is a no-op.
-                result = actions.reconfigure(ctx, sub.login, wifi=True, progress=progress)
+                result = actions.reconfigure(
+                    ctx, sub.login, wifi=True, progress=progress, held=hold
+                )
             except actions.ReconfigureFailed as exc:
                 exc.result.notices.insert(0, WIFI_DIFFERS_PT)
                 raise

@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from cpe import journal_health
 from cpe.errors import InputError
 
 SCHEMA = """
@@ -165,11 +166,12 @@ class UserStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        # The journal's own checks first: never create tables in a corrupt journal, nor
+        # silently start a new one where one existed (JournalError says which).
+        journal_health.connect(path).close()
         self._local = threading.local()
         self._conn().executescript(SCHEMA)
+        journal_health.mark(path)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

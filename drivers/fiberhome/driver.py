@@ -82,6 +82,8 @@ class FiberhomeDriver(Driver):
     )
     transport: ClassVar[Transport] = Transport.HTTP
     lock_threshold: ClassVar[int] = 3
+    #: "login_result 2 = locked after 3 bad tries, for about 1 minute" (notes).
+    lock_seconds: ClassVar[float] = 60.0
 
     def __init__(
         self,

@@ -80,6 +80,8 @@ class ClassicSession(Driver):
 
     #: What the login policy assumes when the unit shows no usable counter.
     lock_threshold = g.DECLARED_LOCK_THRESHOLD
+    #: About 2 h per source address (advisories for CVE-2026-36607/36609).
+    lock_seconds = g.LOCK_SECONDS
 
     def __init__(
         self,

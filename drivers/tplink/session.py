@@ -61,6 +61,7 @@ class ExWebDriver(Driver):
     """Login, session and acts of the EX web UI; the ONU drivers add what they read."""
 
     lock_threshold: ClassVar[int] = g.LOCK_THRESHOLD
+    lock_seconds: ClassVar[float] = g.LOCK_SECONDS
     default_username: ClassVar[str] = g.DEFAULT_USERNAME
 
     def __init__(
@@ -96,11 +97,13 @@ class ExWebDriver(Driver):
         misses: list[Miss] = []
         tries: list[str] = []
         for profile in self._candidates(op, misses):
+            self.password_sent = False  # an unreadable key exchange spends no attempt
             answer = self._key_exchange(op)
             link = Link(
                 answer.key, answer.seq, profile, self._draw_cipher(profile.aes),
                 md5_hex(user + secret),
             )
+            self.password_sent = True
             outcome = self._login_once(link, user, secret, op)
             if isinstance(outcome, Miss):
                 misses.append(outcome)

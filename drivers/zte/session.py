@@ -89,6 +89,7 @@ class ThinkLuaSession(Driver):
     """Login, landing, page context and logout; `ZteDriver` adds the pages and writes."""
 
     lock_threshold = g.LOCK_THRESHOLD
+    lock_seconds = g.LOCK_SECONDS
 
     def __init__(
         self,
@@ -176,6 +177,8 @@ class ThinkLuaSession(Driver):
             self._lock_max = int(match.group(1)) if match else None
         except ValueError:  # more digits than int() accepts: not a real counter
             self._lock_max = None
+        # The page states the unit's threshold: the login policy counts against it.
+        self.reported_threshold = self._lock_max if self._lock_max else None
         entry = self._login_entry("login", page)
         if entry.locking_time > 0:
             raise self._err(

@@ -40,6 +40,7 @@ class ZyxelCliDriver(Driver):
         {Capability.STATUS, Capability.PPPOE, Capability.DNS, Capability.WIFI}
     )
     lock_threshold: ClassVar[int] = dal.LOCK_THRESHOLD
+    lock_seconds: ClassVar[float] = dal.LOCK_SECONDS
     default_cli_port: ClassVar[int] = guessed.DEFAULT_SSH_PORT
 
     def __init__(

@@ -30,6 +30,8 @@ from drivers.zyxel import guessed
 
 #: AccountRetryTime default (notes 1.7, [C] GPL user-account handler).
 LOCK_THRESHOLD = 3
+#: AccountLockTime default, 300 s (notes 1.7, [C] the same GPL handler).
+LOCK_SECONDS = 300.0
 ZCFG_SUCCESS = "ZCFG_SUCCESS"
 ZCFG_CODE = re.compile(r"\bZCFG_[A-Z0-9_]+\b")
 

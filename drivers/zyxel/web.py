@@ -42,6 +42,7 @@ class ZyxelWebDriver(Driver):
     )
     transport: ClassVar[Transport] = Transport.HTTP
     lock_threshold: ClassVar[int] = dal.LOCK_THRESHOLD
+    lock_seconds: ClassVar[float] = dal.LOCK_SECONDS
 
     def __init__(
         self,
