@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     #: Redis (redis://host:6379/0) for Celery workers, device locks, the failure ledger
     #: and rate limits across hosts; unset: everything in process, no server (`make demo`).
     broker_url: str | None = None
+    #: With a broker: a holder that dies frees its device within this many seconds (it
+    #: renews its hold every third of it). Shorter than the audit's 20 s wait for a busy
+    #: device, so a chunk redelivered after a worker's crash finds its devices free.
+    lock_ttl_s: float = 15.0
     #: How long a read (status, the agent page) waits for the device's one session.
     read_wait_s: float = 30.0
     #: How long a write waits for a read in progress (a second write is refused at once).

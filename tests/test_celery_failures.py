@@ -107,6 +107,8 @@ def test_redis_stopped_mid_run_stops_cleanly_and_resume_finishes(
     caller = None
     try:
         worker.wait_ready()
+        # The module's lab may hold earlier runs: wait for results of this one.
+        earlier = {r["run_id"] for r in Journal(slow_lab.home / "journal.sqlite3").runs(50)}
         caller = subprocess.Popen(
             CALLER,
             env=env_for(slow_lab.home, url, **FAST_ENV),
@@ -114,7 +116,14 @@ def test_redis_stopped_mid_run_stops_cleanly_and_resume_finishes(
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_for(lambda: _journaled(slow_lab.home) >= 2, 60, "first results", poll_s=0.05)
+
+        def new_results() -> int:
+            runs = Journal(slow_lab.home / "journal.sqlite3").runs(limit=1)
+            if not runs or runs[0]["run_id"] in earlier:
+                return 0
+            return _journaled(slow_lab.home, runs[0]["run_id"])
+
+        wait_for(lambda: new_results() >= 2, 60, "first results", poll_s=0.05)
         server.stop()
         out, errs = caller.communicate(timeout=60)
         assert caller.returncode == 1, errs[-3000:]

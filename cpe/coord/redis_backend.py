@@ -89,7 +89,7 @@ def device_locks(settings: Settings) -> RedisDeviceLocks:
     with _guard:
         found = _locks.get(url)
     if found is None:
-        found = RedisDeviceLocks(client_for(url))
+        found = RedisDeviceLocks(client_for(url), ttl_s=settings.lock_ttl_s)
         with _guard:
             found = _locks.setdefault(url, found)
     return found
