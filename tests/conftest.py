@@ -91,6 +91,22 @@ def stop_lab(lab: Lab) -> None:
     control.down(Settings(home=lab.home))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_lock_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A lock directory of its own for each test module (on each xdist worker): labs are
+    seeded and tests reuse loopback addresses, so a failure, lock or held write that one
+    module recorded for 127.b.x.y must never meet another module's device there."""
+    old = os.environ.get("CPE_LOCK_DIR")
+    os.environ["CPE_LOCK_DIR"] = str(tmp_path_factory.mktemp("locks") / "cpe-locks")
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("CPE_LOCK_DIR", None)
+        else:
+            os.environ["CPE_LOCK_DIR"] = old
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     started = start_lab(tmp_path_factory.mktemp("cpehome"))

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -171,7 +172,7 @@ def test_kill_9_leaves_a_row_and_the_next_status_tells_the_truth(w: World, momen
     assert proc.returncode == -signal.SIGKILL
     steps = _steps(w.home, login)
     assert steps is not None, "the intent is in the journal before anything is read"
-    history = Journal(w.home / "journal.sqlite3").history(login)
+    history = _history(w, login)
     assert history[0]["outcome"] == "interrupted" and history[0].get("pending"), history[0]
 
     report = _status_when_back(w, login, dev)
@@ -190,7 +191,7 @@ def test_kill_9_leaves_a_row_and_the_next_status_tells_the_truth(w: World, momen
         )
     assert closed["texto"] in report["summary_pt"]
     # Closed for good: the journal's next reader sees the truth, not a pending action.
-    entry = Journal(w.home / "journal.sqlite3").history(login)[0]
+    entry = _history(w, login)[0]
     assert entry["outcome"] == "interrupted" and not entry.get("pending")
     assert entry["message"] == closed["texto"]
     again = _cpe(w, "status", login, "--json")
@@ -201,7 +202,7 @@ def test_sigterm_records_planned_and_written_apart(w: World) -> None:
     login, dev = _drifted(w)
     proc = _run_until(w, login, dev, _written("dns"), signal.SIGTERM)
     assert proc.returncode != 0
-    entry = Journal(w.home / "journal.sqlite3").history(login)[0]
+    entry = _history(w, login)[0]
     assert entry["outcome"] == "interrupted" and not entry.get("pending"), entry
     assert set(entry["planned"]) >= {"dns", "ssid", "pppoe"}
     assert "dns" in entry["changed"] and "pppoe" not in entry["changed"]
@@ -211,7 +212,18 @@ def test_sigterm_records_planned_and_written_apart(w: World) -> None:
 # --- an unsound journal: no device write ------------------------------------------------------
 
 
+def _history(w: World, login: str) -> list[dict[str, Any]]:
+    journal = Journal(w.home / "journal.sqlite3")
+    try:
+        return journal.history(login)
+    finally:
+        journal.close()
+
+
 def _fresh(w: World) -> tuple[str, SimDevice, Path]:
+    # A connection this process left open (an earlier test's context) would checkpoint
+    # its WAL into the file we are about to damage when it is collected: close it first.
+    gc.collect()
     login, dev = w.add(MODEL, dns_drift=True, ssid_drift=False)
     path = w.home / "journal.sqlite3"
     Journal(path).close()
@@ -282,6 +294,7 @@ def test_a_full_disk_means_no_device_write(w: World) -> None:
     assert (dev.counters.writes, dev.counters.logins) == before
     conn.execute("PRAGMA max_page_count = 1073741823")
     conn.execute("DELETE FROM action_intents WHERE id LIKE 'fill-%'")
+    ctx.journal.close()
 
 
 def _make_read_only(path: Path) -> Callable[[], None]:

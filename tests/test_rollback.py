@@ -74,7 +74,7 @@ def test_failure_right_after_each_write(
     state = _inject(monkeypatch, step, persistent)
     with pytest.raises(actions.ReconfigureFailed) as info:
         actions.reconfigure(w.context(), login)
-    assert state["tripped"], "the write under test was never reached"
+    assert state["tripped"], f"the write under test was never reached: {info.value.result}"
     result = info.value.result
     assert STEPS[step] in result.changed, "the accepted write must be reported"
     after = _snapshot(dev)
