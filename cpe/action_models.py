@@ -37,6 +37,9 @@ class StatusReport(Out):
     #: closed by this read ("DNS gravado, conferido agora"), or still pending when the
     #: device could not be read.
     interrupted: list[dict[str, Any]] = Field(default_factory=list)
+    #: Public advisories listing this unit's firmware as vulnerable (drivers.advisories):
+    #: id, resumo, fonte, gravidade. Matched by version string only.
+    advisories: list[dict[str, str]] = Field(default_factory=list)
 
 
 class ReconfigureResult(Out):

@@ -59,6 +59,7 @@ from cpe.policy import (
 from cpe.progress import Progress, Stage, noop
 from cpe.reconfigure_run import Run, safe
 from cpe.vocab import WAN_ERROR_PT
+from drivers import advisories
 from inventory.models import Subscriber
 
 __all__ = [
@@ -149,6 +150,10 @@ def status(
         st, drifts, verdict if st.optical else None, contract.notices, standard
     )
     report.summary_pt += [c["texto"] for c in closed]
+    found = advisories.matching(sub.model, st.firmware)
+    report.advisories = advisories.as_rows(found)
+    if line := advisories.line_pt(found):
+        report.summary_pt.append(line)
     if journal_note:
         report.summary_pt.append(journal_note)
     return report

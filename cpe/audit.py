@@ -38,6 +38,7 @@ from cpe.errors import (
 from cpe.models import Capability, DeviceStatus, WanError
 from cpe.policy import ContractCheck, check_contract, optical_verdict
 from cpe.shards import ShardedBatch, can_fork
+from drivers import advisories
 from inventory.models import InternetStatus, Subscriber
 
 if TYPE_CHECKING:
@@ -311,6 +312,7 @@ def status_detail(
         reachable=True,
         transport=str(st.transport),
         firmware=st.firmware,
+        advisories=advisories.as_rows(advisories.matching(sub.model, st.firmware)),
         model_name=st.model_name,
         uptime_s=st.uptime_s,
         bridge_mode=st.bridge_mode,

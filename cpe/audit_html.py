@@ -64,6 +64,7 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("Alcançável", "alcancavel", False),
     ("Acesso", "transporte", False),
     ("Firmware", "firmware", False),
+    ("Alertas públicos", "alertas", False),
     ("WAN", "wan", False),
     ("Erro WAN", "erro_wan", False),
     ("PPPoE confere", "pppoe_confere", False),

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cpe.context import Context
 from cpe.errors import CpeError, InputError
 from cpe.models import DEFAULT_PORT, Transport
-from drivers.advisories import matching
+from drivers.advisories import as_rows, matching
 from drivers.http import make_session
 from drivers.probe import PROBES, Fingerprint, probe_fn
 from drivers.registry import DRIVERS
@@ -185,10 +185,7 @@ def probe(ctx: Context, target: str, *, timeout_s: float | None = None) -> Probe
     report.supported = found.supported
     if ixc_model is not None and found.model_key is not None:
         report.matches_ixc = _same_model(ixc_model, found.model_key)
-    report.advisories = [
-        {"id": a.advisory_id, "resumo": a.summary_pt, "fonte": a.source, "gravidade": a.severity}
-        for a in matching(found.model_key, found.firmware)
-    ]
+    report.advisories = as_rows(matching(found.model_key, found.firmware))
     report.message_pt = _message(report)
     if not found.supported:
         report.next_step_pt = UNKNOWN_NEXT_PT

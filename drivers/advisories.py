@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["ADVISORY_MODULES", "Advisory", "all_advisories", "matching"]
+__all__ = ["ADVISORY_MODULES", "Advisory", "all_advisories", "as_rows", "line_pt", "matching"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,23 @@ def all_advisories() -> tuple[Advisory, ...]:
 def matching(model_key: str | None, firmware: str | None) -> list[Advisory]:
     """Advisories whose affected versions include this unit's firmware."""
     return [a for a in all_advisories() if a.affects(model_key, firmware)]
+
+
+def as_rows(found: list[Advisory]) -> list[dict[str, str]]:
+    """The JSON rows `cpe status`, `cpe probe` and the audit publish."""
+    return [
+        {"id": a.advisory_id, "resumo": a.summary_pt, "fonte": a.source, "gravidade": a.severity}
+        for a in found
+    ]
+
+
+def line_pt(found: list[Advisory]) -> str | None:
+    """One summary line for the agent or technician; None when nothing matched."""
+    if not found:
+        return None
+    ids = ", ".join(a.advisory_id for a in found[:3])
+    more = f" e mais {len(found) - 3}" if len(found) > 3 else ""
+    return (
+        f"Firmware listado como vulnerável em alertas públicos ({ids}{more}): recomende "
+        "atualização ou troca do equipamento (assunto do técnico, não do atendimento)."
+    )
