@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -59,12 +60,14 @@ def _scan(texts: list[str], files_root: Path, needles: list[str]) -> list[str]:
     return found
 
 
+# About 40 `cpe` processes and the demo's own lab: minutes on a loaded 2-core machine.
+@pytest.mark.timeout(480)
 def test_canary_never_leaks(canary_lab: Lab) -> None:
     lab = canary_lab
     assert lab.admin_password
     outputs: list[str] = []
 
-    def run(*args: str) -> None:
+    def run(*args: str) -> list[str]:
         env = lab.env() | {"CPE_LOG_LEVEL": "DEBUG"}
         proc = subprocess.run(
             [sys.executable, "-m", "cpe", *args],
@@ -74,17 +77,21 @@ def test_canary_never_leaks(canary_lab: Lab) -> None:
             timeout=120,
             check=False,
         )
-        outputs.extend([proc.stdout, proc.stderr])
+        return [proc.stdout, proc.stderr]
 
-    for i, dev in enumerate(lab.devices):
-        run("status", dev["login"], "--json")
-        run("reconfigure", dev["login"], "--json")
+    def one_device(i: int, login: str) -> list[str]:
+        # One device's commands in order; devices side by side (their waits overlap).
+        out = run("status", login, "--json") + run("reconfigure", login, "--json")
         if i < 4:
-            run("status", dev["login"])
-            run("reconfigure", dev["login"], "--dry-run")
-    run("reconfigure", "nao.existe")
-    run("lab", "status", "--json")
-    run("vault", "list")
+            out += run("status", login) + run("reconfigure", login, "--dry-run")
+        return out
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        logins = [d["login"] for d in lab.devices]
+        for out in pool.map(one_device, range(len(logins)), logins):
+            outputs.extend(out)
+    for args in (("reconfigure", "nao.existe"), ("lab", "status", "--json"), ("vault", "list")):
+        outputs.extend(run(*args))
     # The demo on its own temporary lab, planted with the same canary.
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("CPE_") or k == "CPE_LOCK_DIR"
