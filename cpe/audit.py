@@ -10,86 +10,59 @@ Verdicts (design.md): ok, drift, unreachable, auth_failed, locked, busy, unsuppo
 error. Results go to the journal as they complete; reports are rendered from there
 (cpe.audit_report), so a 10,000-device run never sits in memory and an interrupted run
 can be resumed without auditing a finished device again.
+
+This module is the run: reading the inventory ahead of the workers, spreading devices
+over threads, forked processes or Celery workers, journaling results and reporting
+progress. Its parts live beside it, and their public names are re-exported here:
+cpe.audit_verdicts (verdict names and labels), cpe.audit_selection (the run's filters),
+cpe.audit_results (what a run produces, and the observer hooks), cpe.audit_device (one
+device's audit) and cpe.audit_detail (what a report shows of a device).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from cpe import drift as drift_mod
+from cpe.audit_device import audit_device, error_result, timeout_result, unknown_login_result
+from cpe.audit_results import AuditObserver, DeviceResult, NullObserver, RunOutcome
+from cpe.audit_selection import Selection, read_logins_file
+from cpe.audit_verdicts import VERDICT_PT, VERDICTS, verdict_for
 from cpe.batch import Batch, BatchStats
 from cpe.context import Context
-from cpe.coord import Intent
-from cpe.errors import (
-    CpeError,
-    DeviceError,
-    InputError,
-    SessionBusy,
-    UnknownLogin,
-)
-from cpe.models import Capability, DeviceStatus, WanError
-from cpe.policy import ContractCheck, check_contract, optical_verdict
+from cpe.errors import CpeError, InputError, UnknownLogin
 from cpe.shards import ShardedBatch, can_fork
-from drivers import advisories
-from inventory.models import InternetStatus, Subscriber
+from inventory.models import Subscriber
 
 if TYPE_CHECKING:
     from cpe.scale.remote import RemoteBatch
 
+__all__ = [
+    "VERDICTS",
+    "VERDICT_PT",
+    "AuditObserver",
+    "AuditRunner",
+    "AuditSettings",
+    "DeviceResult",
+    "NullObserver",
+    "RunOutcome",
+    "Selection",
+    "audit_device",
+    "audit_fleet",
+    "error_result",
+    "read_logins_file",
+    "timeout_result",
+    "unknown_login_result",
+    "verdict_for",
+]
+
 log = logging.getLogger("cpe.audit")
 
-OK, DRIFT, UNREACHABLE, AUTH_FAILED, LOCKED, BUSY, UNSUPPORTED, ERROR = (
-    "ok",
-    "drift",
-    "unreachable",
-    "auth_failed",
-    "locked",
-    "busy",
-    "unsupported",
-    "error",
-)
-#: Every verdict, in report order (design.md).
-VERDICTS = (OK, DRIFT, UNREACHABLE, AUTH_FAILED, LOCKED, BUSY, UNSUPPORTED, ERROR)
-_KIND_TO_VERDICT = {
-    "unreachable": UNREACHABLE,
-    "auth_failed": AUTH_FAILED,
-    "locked": LOCKED,
-    "busy": BUSY,
-    "unsupported": UNSUPPORTED,
-}
-
-VERDICT_PT = {
-    OK: "conforme",
-    DRIFT: "divergente",
-    UNREACHABLE: "sem resposta",
-    AUTH_FAILED: "senha recusada",
-    LOCKED: "bloqueado por senha",
-    BUSY: "ocupado",
-    UNSUPPORTED: "não suportado",
-    ERROR: "erro",
-}
-
-#: Friendly names accepted by `--contract-status`, besides IXC's own codes.
-STATUS_WORDS: dict[str, tuple[str, ...]] = {
-    "active": ("A",),
-    "ativo": ("A",),
-    "blocked": ("CM", "CA"),
-    "bloqueado": ("CM", "CA"),
-    "late": ("FA",),
-    "atraso": ("FA",),
-    "disabled": ("D",),
-    "desativado": ("D",),
-}
-#: `status_velocidade` R is not a `status_internet` code: filtered here, after IXC.
-REDUCED_WORDS = frozenset({"reduced", "reduzido", "r"})
 #: Up to this many logins from `--logins-file` are looked up one by one; more, and the
 #: register is streamed once and filtered.
 LOOKUP_MAX = 50
@@ -99,355 +72,6 @@ FLUSH_ROWS, FLUSH_S = 64, 0.25
 #: that a worker never waits for IXC, small enough that memory does not grow with the
 #: fleet (the total for the ETA comes from the inventory's count, not from reading ahead).
 READ_AHEAD_PER_WORKER, READ_AHEAD_MIN = 16, 256
-TIMEOUT_PT = "O equipamento não concluiu a leitura dentro do tempo total por equipamento."
-
-
-# --- what to audit ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The filters of a run; stored with the run so `--resume` repeats them exactly."""
-
-    model: str | None = None
-    login_glob: str | None = None
-    #: IXC `status_internet` codes (A, CM, CA, FA, D, AA).
-    statuses: tuple[str, ...] | None = None
-    #: Only contracts with reduced speed (`status_velocidade` R).
-    reduced: bool = False
-    #: Logins read from `--logins-file` (None: the whole inventory).
-    logins: tuple[str, ...] | None = None
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        model: str | None = None,
-        login_glob: str | None = None,
-        contract_status: str | None = None,
-        logins_file: Path | None = None,
-    ) -> Selection:
-        statuses: list[str] = []
-        reduced = False
-        for word in (contract_status or "").replace(" ", "").split(","):
-            if not word:
-                continue
-            low = word.lower()
-            if low in REDUCED_WORDS:
-                reduced = True
-            elif low in STATUS_WORDS:
-                statuses += STATUS_WORDS[low]
-            elif word.upper() in {s.value for s in InternetStatus if s.value != "?"}:
-                statuses.append(word.upper())
-            else:
-                raise InputError(
-                    f"situação de contrato desconhecida: {word!r} (use A, CM, CA, FA, D, AA, "
-                    "blocked, late, reduced)",
-                    operation="audit",
-                )
-        logins = read_logins_file(logins_file) if logins_file is not None else None
-        return cls(
-            model=model or None,
-            login_glob=login_glob or None,
-            statuses=tuple(dict.fromkeys(statuses)) or None,
-            reduced=reduced,
-            logins=logins,
-        )
-
-    def as_params(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "login_glob": self.login_glob,
-            "statuses": list(self.statuses) if self.statuses else None,
-            "reduced": self.reduced,
-            "logins": list(self.logins) if self.logins is not None else None,
-        }
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Selection:
-        statuses = params.get("statuses")
-        logins = params.get("logins")
-        return cls(
-            model=params.get("model"),
-            login_glob=params.get("login_glob"),
-            statuses=tuple(statuses) if statuses else None,
-            reduced=bool(params.get("reduced")),
-            logins=tuple(logins) if logins is not None else None,
-        )
-
-    def wants(self, sub: Subscriber) -> bool:
-        """The filters applied locally (a logins file, `reduced`)."""
-        if self.model is not None and sub.model != self.model:
-            return False
-        if self.login_glob is not None and not fnmatch.fnmatchcase(sub.login, self.login_glob):
-            return False
-        if self.statuses is not None:
-            code = sub.contract.status_internet.value if sub.contract else None
-            if code not in self.statuses:
-                return False
-        return not self.reduced or bool(sub.contract and sub.contract.speed_reduced)
-
-
-def read_logins_file(path: Path) -> tuple[str, ...]:
-    """One PPPoE login per line; blank lines and `#` comments ignored; duplicates once."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(
-            f"não foi possível ler {path}: {exc.strerror}", operation="audit"
-        ) from None
-    logins = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
-    return tuple(dict.fromkeys(ln for ln in logins if ln))
-
-
-# --- one device ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeviceResult:
-    login: str
-    model: str | None
-    verdict: str
-    drifts: list[str]
-    #: Everything else a report shows; never a secret (the journal masks again anyway).
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-def verdict_for(exc: BaseException) -> str:
-    if isinstance(exc, CpeError):
-        return _KIND_TO_VERDICT.get(exc.kind, ERROR)
-    return ERROR
-
-
-def _contract_detail(sub: Subscriber, check: ContractCheck) -> dict[str, Any]:
-    c = sub.contract
-    return {
-        "state": check.state,
-        "allowed": check.allowed,
-        "status_internet": c.status_internet.value if c else None,
-        "speed_reduced": bool(c and c.speed_reduced),
-        "blocked": bool(c and c.blocked),
-    }
-
-
-def _base_detail(sub: Subscriber) -> dict[str, Any]:
-    contract = check_contract(sub)
-    detail: dict[str, Any] = {
-        "host": f"{sub.host}:{sub.port}" if sub.host else None,
-        "model_text": sub.model_text,
-        "contract": _contract_detail(sub, contract),
-        "reachable": None,
-    }
-    if sub.onu_rows > 1:
-        detail["notes"] = [f"{sub.onu_rows} linhas de ONU no IXC para este login (duplicadas)"]
-    return detail
-
-
-def _error_detail(exc: BaseException) -> dict[str, Any]:
-    if isinstance(exc, CpeError):
-        # Built from non-secret fields only (cpe.errors' rule).
-        out: dict[str, Any] = {
-            "kind": exc.kind,
-            "operation": exc.operation,
-            "message": exc.message,
-            "mensagem": exc.pt(),
-            "proximo_passo": exc.next_step_pt,
-        }
-        if exc.attempts_now is not None:
-            out["tentativas_agora"] = exc.attempts_now
-        return out
-    # An unexpected exception's text may quote anything the device sent: keep the type.
-    return {
-        "kind": "internal",
-        "operation": None,
-        "message": type(exc).__name__,
-        "mensagem": f"Falha interna ao auditar ({type(exc).__name__}); veja o log.",
-        "proximo_passo": "Avise o técnico responsável pelo cpe-toolkit.",
-    }
-
-
-def error_result(sub: Subscriber, exc: BaseException, *, contacted: bool) -> DeviceResult:
-    verdict = verdict_for(exc)
-    detail = _base_detail(sub)
-    if verdict == UNREACHABLE:
-        detail["reachable"] = False
-    elif contacted and isinstance(exc, DeviceError):
-        # The device answered (a refusal, a lock, someone else's session, garbage).
-        detail["reachable"] = True
-    detail["error"] = _error_detail(exc)
-    return DeviceResult(sub.login, sub.model, verdict, [], detail)
-
-
-def timeout_result(sub: Subscriber, budget_s: float) -> DeviceResult:
-    detail = _base_detail(sub)
-    detail["reachable"] = False
-    detail["error"] = {
-        "kind": "timeout",
-        "operation": "audit",
-        "message": f"device did not finish within {budget_s:.0f}s",
-        "mensagem": TIMEOUT_PT,
-        "proximo_passo": "Tente de novo mais tarde; se persistir, abra uma O.S. para o N3.",
-    }
-    return DeviceResult(sub.login, sub.model, UNREACHABLE, [], detail)
-
-
-def unknown_login_result(login: str, exc: CpeError) -> DeviceResult:
-    detail: dict[str, Any] = {"reachable": None, "contract": None, "error": _error_detail(exc)}
-    return DeviceResult(login, None, ERROR, [], detail)
-
-
-def status_detail(
-    sub: Subscriber,
-    st: DeviceStatus,
-    caps: frozenset[Capability],
-    drifts: list[drift_mod.Drift],
-    ctx: Context,
-) -> dict[str, Any]:
-    """What the report shows of a device that answered; derived from `drifts`, never a
-    second comparison (and never a key: only match/mismatch per band)."""
-    names = {d.name for d in drifts}
-    detail = _base_detail(sub)
-    wan_error = st.wan.error
-    detail.update(
-        reachable=True,
-        transport=str(st.transport),
-        firmware=st.firmware,
-        advisories=advisories.as_rows(advisories.matching(sub.model, st.firmware)),
-        model_name=st.model_name,
-        uptime_s=st.uptime_s,
-        bridge_mode=st.bridge_mode,
-        wan={
-            "up": st.wan.up,
-            "ip": str(st.wan.ip) if st.wan.ip else None,
-            "connection_type": st.wan.connection_type,
-            "pppoe_username": st.wan.pppoe_username,
-            "error": str(wan_error) if wan_error else None,
-            "pppoe_auth_error": wan_error is WanError.PPPOE_AUTH,
-        },
-        pppoe_ok=(
-            None if Capability.PPPOE not in caps or st.bridge_mode else drift_mod.PPPOE not in names
-        ),
-        dns=[str(d) for d in st.dns],
-        dns_ok=None if Capability.DNS not in caps else drift_mod.DNS not in names,
-        wifi=_wifi_detail(sub, st, caps, drifts),
-        optical=None,
-        drift_detail=[d.detail_pt for d in drifts],
-    )
-    if st.optical is not None or Capability.OPTICAL in caps:
-        verdict = optical_verdict(
-            st.optical, ctx.settings.optical_warn_dbm, ctx.settings.optical_crit_dbm
-        )
-        detail["optical"] = {
-            "rx_dbm": st.optical.rx_dbm if st.optical else None,
-            "tx_dbm": st.optical.tx_dbm if st.optical else None,
-            "registered": st.optical.registered if st.optical else None,
-            "verdict": str(verdict),
-        }
-    return detail
-
-
-def _wifi_detail(
-    sub: Subscriber,
-    st: DeviceStatus,
-    caps: frozenset[Capability],
-    drifts: list[drift_mod.Drift],
-) -> list[dict[str, Any]]:
-    if Capability.WIFI not in caps or st.bridge_mode:
-        return []
-    out = []
-    for net in st.wifi:
-        rec = sub.wifi_for(net.band)
-        ssid_bad = any(d.name == drift_mod.SSID and d.band == net.band for d in drifts)
-        key_bad = any(d.name == drift_mod.WIFI_KEY and d.band == net.band for d in drifts)
-        if key_bad:
-            wpa = "mismatch"
-        elif rec is not None and rec.passphrase is not None and net.passphrase is not None:
-            wpa = "match"
-        else:
-            wpa = "unknown"  # the device does not show its key, or IXC has none
-        out.append(
-            {
-                "band": str(net.band),
-                "ssid": net.ssid,
-                "ixc_ssid": rec.ssid if rec else None,
-                "ssid_ok": None if rec is None or not rec.ssid else not ssid_bad,
-                # Named so the journal's masking leaves the match/mismatch word alone.
-                "wpa": wpa,
-            }
-        )
-    return out
-
-
-def audit_device(ctx: Context, sub: Subscriber, *, lock_wait_s: float = 0.0) -> DeviceResult:
-    """Read one device and compare it with IXC. Never raises for a device problem."""
-    from cpe.actions import device_hold, open_driver  # late: actions imports the drivers
-
-    started = time.monotonic()
-    contacted = False
-    try:
-        with device_hold(ctx, sub, Intent.READ, wait_s=lock_wait_s):
-            contacted = True
-            drv = open_driver(ctx, sub)
-            with drv:
-                st = drv.get_status()
-            caps = type(drv).capabilities
-    except SessionBusy as exc:
-        # Refused by our own lock (another action holds the device): not contacted.
-        return error_result(sub, exc, contacted=contacted)
-    except CpeError as exc:
-        return error_result(sub, exc, contacted=contacted and exc.operation != "resolve")
-    drifts = drift_mod.find_drifts(st, sub, caps, ctx.settings)
-    names = drift_mod.drift_names(drifts)
-    detail = status_detail(sub, st, caps, drifts, ctx)
-    detail["duration_s"] = round(time.monotonic() - started, 3)
-    return DeviceResult(sub.login, sub.model or st.model, DRIFT if names else OK, names, detail)
-
-
-# --- a run -----------------------------------------------------------------------------------
-
-
-class AuditObserver(Protocol):
-    """Progress hooks (Nornir's processors, reduced): called on the caller's thread,
-    except `total_known`, which the feeder thread calls as the inventory is read."""
-
-    def run_started(self, run_id: str, done: int, counts: Counter[str]) -> None: ...
-
-    def total_known(self, total: int, final: bool) -> None: ...
-
-    def device_done(self, result: DeviceResult, counts: Counter[str]) -> None: ...
-
-    def run_finished(self, outcome: RunOutcome) -> None: ...
-
-
-class NullObserver:
-    def run_started(self, run_id: str, done: int, counts: Counter[str]) -> None:
-        pass
-
-    def total_known(self, total: int, final: bool) -> None:
-        pass
-
-    def device_done(self, result: DeviceResult, counts: Counter[str]) -> None:
-        pass
-
-    def run_finished(self, outcome: RunOutcome) -> None:
-        pass
-
-
-@dataclass
-class RunOutcome:
-    run_id: str
-    #: finished | interrupted
-    state: str
-    counts: Counter[str]
-    #: Devices with a result in this run (earlier sessions of a resumed run included).
-    done: int
-    elapsed_s: float
-    reason: str | None = None
-    stats: BatchStats | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.state == "finished"
 
 
 @dataclass
