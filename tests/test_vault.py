@@ -19,7 +19,7 @@ import typer
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from cpe import vault as vault_mod
+from cpe import vault_format, vault_keys
 from cpe.cli import vault_cmd
 from cpe.errors import InputError, VaultError
 from cpe.settings import Settings
@@ -42,7 +42,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("CPE_VAULT_KEY", raising=False)
     monkeypatch.setenv("CPE_HOME", str(tmp_path / "home"))
     # Cheaper scrypt for the tests that use CPE_VAULT_KEY; the format records the cost.
-    monkeypatch.setattr(vault_mod, "SCRYPT_N", 2**12)
+    monkeypatch.setattr(vault_keys, "SCRYPT_N", 2**12)
 
 
 @pytest.fixture
@@ -199,7 +199,7 @@ def test_corrupt_and_truncated_files(settings: Settings, filled: Vault) -> None:
 
 def test_unknown_version(settings: Settings, filled: Vault) -> None:
     body = bytearray(settings.vault_file.read_bytes()[:-32])
-    body[len(vault_mod.MAGIC)] = 9
+    body[len(vault_format.MAGIC)] = 9
     settings.vault_file.write_bytes(bytes(body) + hashlib.sha256(body).digest())
     with pytest.raises(VaultError, match="versão 9"):
         Vault.open(settings)
@@ -325,7 +325,7 @@ def test_kill_mid_write_keeps_old_vault(settings: Settings, filled: Vault) -> No
         import os, signal, sys
         from pathlib import Path
         from pydantic import SecretStr
-        from cpe import vault as vm
+        from cpe import vault as vm, vault_storage
         from cpe.settings import Settings
 
         v = vm.Vault.open(Settings(home=Path(sys.argv[1]), vault_key=None))
@@ -336,7 +336,7 @@ def test_kill_mid_write_keeps_old_vault(settings: Settings, filled: Vault) -> No
             real_write(fd, bytes(data[: len(data) // 2]))
             os.kill(os.getpid(), signal.SIGKILL)
 
-        vm.os.write = half_then_die
+        vault_storage.os.write = half_then_die
         v.save()
         """
     )
