@@ -1,5 +1,6 @@
-"""The journal's audit rows: per-device audit results and bulk-fix outcomes of a run
-(a mixin of cpe.journal.Journal, which owns the connection)."""
+"""The journal's audit rows: per-device audit results and bulk-fix outcomes of a run, a
+run's live progress and one device's results (a mixin of cpe.journal.Journal, which owns
+the connection)."""
 
 from __future__ import annotations
 
@@ -118,6 +119,38 @@ class AuditRows:
             .fetchall()
         )
         return {str(r["verdict"]): int(r["n"]) for r in rows}
+
+    def result_progress(self, run_id: str) -> tuple[int, str | None]:
+        """(results so far, time of the latest one): a run's live progress."""
+        row = (
+            self._conn()
+            .execute("SELECT COUNT(*), MAX(at) FROM audit_results WHERE run_id=?", (run_id,))
+            .fetchone()
+        )
+        return int(row[0]), row[1]
+
+    def audit_results_for(self, login: str, limit: int = 50) -> list[dict[str, Any]]:
+        """One device's audit results with their detail, newest first."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT run_id, at, model, verdict, drifts, detail FROM audit_results "
+                "WHERE login=? ORDER BY at DESC, rowid DESC LIMIT ?",
+                (login, limit),
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "run_id": r["run_id"],
+                "at": r["at"],
+                "model": r["model"],
+                "verdict": r["verdict"],
+                "drifts": json.loads(r["drifts"]),
+                "detail": json.loads(r["detail"]),
+            }
+            for r in rows
+        ]
 
     # -- bulk fixes (`cpe audit --fix`) ------------------------------------------------------
 
