@@ -7,6 +7,9 @@ Shapes follow docs/protocols/ixc-api.md. The rules that matter:
 - rows come back whole, secrets included, so each listing keeps only a per-table
   whitelist (fields.TABLE_FIELDS) and nothing here logs a row or puts a value from one
   in an exception.
+
+This module is the transport (session, pacing, retries of reads) and the API calls; the
+request bodies and the reading of answers are inventory.ixc.protocol.
 """
 
 from __future__ import annotations
@@ -25,30 +28,30 @@ import requests
 from pydantic import SecretStr
 
 from cpe.errors import IxcError
-from inventory.ixc.fields import SECRET_FIELDS, TABLE_FIELDS
+from inventory.ixc.fields import TABLE_FIELDS
+from inventory.ixc.protocol import (
+    Row,
+    expect_success,
+    listing_body,
+    parse_answer,
+    plain,
+    project,
+    raise_if_error,
+    rows_of,
+    secret_values,
+    total_of,
+)
 
 __all__ = ["GridFilter", "IxcClient", "Page", "Row"]
 
 log = logging.getLogger("cpe.inventory.ixc")
 
-Row = dict[str, str]
 Page = list[Row]
 #: One extra AND filter of `grid_param`: (TB "table.field", OP, P).
 GridFilter = tuple[str, str, str]
 ListMethod = Literal["GET", "POST"]
 
-OPERATORS = frozenset({"=", "!=", ">", ">=", "<", "<=", "L"})
 _TABLE_RE = re.compile(r"^[a-z0-9_]+$")
-# No '<' inside a tag: `<[^>]+>` rescanned to the end for every '<' without a '>'
-# (quadratic: a 100 KB error message took 6 s).
-_TAG_RE = re.compile(r"<[^<>]+>")
-_HTML_ERROR = "Ocorreu um erro ao processar"
-
-UNAUTHORIZED_PT = (
-    "O IXC recusou o token de acesso (HTTP 401): token inválido ou sem permissão. "
-    'Confira CPE_IXC_TOKEN (formato "id_do_usuario:token") e se o IP desta máquina '
-    "está em Redes Permitidas do usuário da API."
-)
 
 
 class IxcClient:
@@ -130,7 +133,7 @@ class IxcClient:
     ) -> Iterator[Page]:
         """Yield projected rows one page at a time until `total` rows were read."""
         keep = self._projection(table, fields)
-        body = _listing_body(table, qtype, query, oper, rp or self.page_size, sortname, sortorder)
+        body = listing_body(table, qtype, query, oper, rp or self.page_size, sortname, sortorder)
         if grid:
             body["grid_param"] = json.dumps(
                 [{"TB": tb, "OP": op, "P": str(p)} for tb, op, p in grid]
@@ -139,12 +142,12 @@ class IxcClient:
         while True:
             body["page"] = str(page)
             data = self._listing(table, body)
-            total = _total(data, self.host, table)
-            rows = _rows(data, self.host, table)
+            total = total_of(data, self.host, table)
+            rows = rows_of(data, self.host, table)
             seen += len(rows)
             log.debug("IXC listar %s página %d: %d de %d", table, page, seen, total)
             if rows:
-                yield [_project(r, keep) for r in rows]
+                yield [project(r, keep) for r in rows]
             # An empty page ends it too: `total` may shrink while we read.
             if not rows or seen >= total:
                 return
@@ -152,8 +155,8 @@ class IxcClient:
 
     def count(self, table: str, qtype: str, query: str, oper: str = "=") -> int:
         """How many rows a listing would yield: one request of one row, its `total`."""
-        body = _listing_body(table, qtype, query, oper, 1, None, "asc") | {"page": "1"}
-        return _total(self._listing(table, body), self.host, table)
+        body = listing_body(table, qtype, query, oper, 1, None, "asc") | {"page": "1"}
+        return total_of(self._listing(table, body), self.host, table)
 
     def list(
         self,
@@ -186,7 +189,7 @@ class IxcClient:
         """One record by id (projected), or None."""
         keep = self._projection(table, fields)
         raw = self._get_raw(table, id_)
-        return None if raw is None else _project(raw, keep)
+        return None if raw is None else project(raw, keep)
 
     def _get_raw(self, table: str, id_: str) -> Row | None:
         if not _TABLE_RE.match(table):
@@ -200,7 +203,7 @@ class IxcClient:
             "sortname": f"{table}.id",
             "sortorder": "asc",
         }
-        rows = _rows(self._listing(table, body), self.host, table)
+        rows = rows_of(self._listing(table, body), self.host, table)
         return rows[0] if rows else None
 
     # -- writes ---------------------------------------------------------------------------
@@ -213,19 +216,19 @@ class IxcClient:
         current = self._get_raw(table, id_)
         if current is None:
             raise IxcError(f"registro {table} {id_} não encontrado", device=self.host, operation=op)
-        merged = {**current, **{k: _plain(v) for k, v in patch.items()}}
+        merged = {**current, **{k: plain(v) for k, v in patch.items()}}
         merged.pop("id", None)
-        secrets = _secret_values(merged)
+        secrets = secret_values(merged)
         data = self._request("PUT", f"{table}/{id_}", merged, op=op, secrets=secrets)
-        _expect_success(data, self.host, op, secrets)
+        expect_success(data, self.host, op, secrets)
 
     def create(self, table: str, row: Mapping[str, str | SecretStr]) -> str:
         """POST a new record; returns the id IXC assigned."""
         op = f"inserir {table}"
-        body = {k: _plain(v) for k, v in row.items()}
-        secrets = _secret_values(body)
+        body = {k: plain(v) for k, v in row.items()}
+        secrets = secret_values(body)
         data = self._request("POST", table, body, op=op, secrets=secrets)
-        _expect_success(data, self.host, op, secrets)
+        expect_success(data, self.host, op, secrets)
         new_id = str(data.get("id") or "").strip() if isinstance(data, dict) else ""
         if not new_id:
             raise IxcError(
@@ -240,11 +243,11 @@ class IxcClient:
         of `desconectar_clientes`."""
         op = f"botão {button}"
         data = self._request("POST", button, {k: str(v) for k, v in body.items()}, op=op)
-        _raise_if_error(data, self.host, op, ())
+        raise_if_error(data, self.host, op, ())
         nested = data.get("msg") if isinstance(data, dict) else None
         if isinstance(nested, list):
             for item in nested:
-                _raise_if_error(item, self.host, op, ())
+                raise_if_error(item, self.host, op, ())
         return data
 
     # -- transport ------------------------------------------------------------------------
@@ -336,7 +339,7 @@ class IxcClient:
             if transport_errors:
                 raise _TransportError(err) from exc
             raise err from exc
-        return _parse(resp, self.host, op, tuple(secrets))
+        return parse_answer(resp, self.host, op, tuple(secrets))
 
 
 class _TransportError(Exception):
@@ -345,136 +348,3 @@ class _TransportError(Exception):
     def __init__(self, error: IxcError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-# -- body parsing ---------------------------------------------------------------------------
-
-
-def _parse(resp: requests.Response, host: str, op: str, secrets: Sequence[str]) -> Any:
-    if resp.status_code == 401:
-        raise IxcError(
-            "token inválido (HTTP 401)", device=host, operation=op, detail_pt=UNAUTHORIZED_PT
-        )
-    text = resp.content.decode("utf-8", errors="replace").strip()
-    if not text:
-        raise IxcError(
-            f"resposta vazia do IXC (HTTP {resp.status_code})", device=host, operation=op
-        )
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nesting too deep
-        data = None
-    if data is None:
-        lowered = text[:2000].lower()
-        if _HTML_ERROR.lower() in lowered:
-            msg = f'o IXC devolveu a página de erro "{_HTML_ERROR}" (corpo não-JSON?)'
-        elif lowered.startswith("<") or "<html" in lowered:
-            msg = f"o IXC devolveu uma página HTML em vez de JSON (HTTP {resp.status_code})"
-        else:
-            msg = f"resposta do IXC não é JSON (HTTP {resp.status_code}, {len(text)} bytes)"
-        raise IxcError(msg, device=host, operation=op)
-    _raise_if_error(data, host, op, secrets)
-    if resp.status_code >= 400:
-        raise IxcError(f"o IXC respondeu HTTP {resp.status_code}", device=host, operation=op)
-    return data
-
-
-def _raise_if_error(data: Any, host: str, op: str, secrets: Sequence[str]) -> None:
-    if isinstance(data, dict) and str(data.get("type", "")).lower() == "error":
-        raise IxcError(_clean(data.get("message"), secrets), device=host, operation=op)
-
-
-def _expect_success(data: Any, host: str, op: str, secrets: Sequence[str]) -> None:
-    if not (isinstance(data, dict) and str(data.get("type", "")).lower() == "success"):
-        raise IxcError(
-            "o IXC não confirmou a gravação (type != success)", device=host, operation=op
-        )
-
-
-def _clean(message: Any, secrets: Sequence[str]) -> str:
-    """IXC's own message, as plain short text, with any value we sent as a secret masked."""
-    text = _TAG_RE.sub(" ", str(message or "erro sem mensagem"))
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    text = " ".join(text.split())
-    return text[:300] or "erro sem mensagem"
-
-
-def _listing_body(
-    table: str,
-    qtype: str,
-    query: str,
-    oper: str,
-    rp: int,
-    sortname: str | None,
-    sortorder: str,
-) -> dict[str, str]:
-    """The form of a `listar` request (page added by the caller)."""
-    if oper not in OPERATORS:
-        raise ValueError(f"unsupported IXC operator {oper!r}")
-    return {
-        "qtype": qtype if "." in qtype else f"{table}.{qtype}",
-        "query": str(query),
-        "oper": oper,
-        "rp": str(rp),
-        "sortname": sortname or f"{table}.id",
-        "sortorder": sortorder,
-    }
-
-
-def _total(data: Any, host: str, table: str) -> int:
-    if not isinstance(data, dict):
-        raise IxcError(
-            "listagem do IXC em formato inesperado", device=host, operation=f"listar {table}"
-        )
-    raw = data.get("total", 0)
-    try:
-        return int(str(raw).strip() or 0)
-    except ValueError:
-        raise IxcError(
-            "listagem do IXC com 'total' não numérico", device=host, operation=f"listar {table}"
-        ) from None
-
-
-def _rows(data: Any, host: str, table: str) -> list[Row]:
-    """`registros` as a list or a dict of rows; `rows` as a fallback (ixc_logs)."""
-    if not isinstance(data, dict):
-        raise IxcError(
-            "listagem do IXC em formato inesperado", device=host, operation=f"listar {table}"
-        )
-    raw = data.get("registros")
-    if raw is None:
-        raw = data.get("rows")
-    if raw is None or raw == "":
-        return []
-    items = list(raw.values()) if isinstance(raw, dict) else raw
-    if not isinstance(items, list):
-        raise IxcError(
-            "listagem do IXC com 'registros' inesperado", device=host, operation=f"listar {table}"
-        )
-    out: list[Row] = []
-    for item in items:
-        if isinstance(item, dict):
-            out.append({str(k): _text(v) for k, v in item.items()})
-    return out
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return str(value)
-
-
-def _project(row: Row, keep: Sequence[str]) -> Row:
-    return {k: row.get(k, "") for k in keep}
-
-
-def _plain(value: str | SecretStr) -> str:
-    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-
-
-def _secret_values(body: Mapping[str, str]) -> list[str]:
-    return [v for k, v in body.items() if k in SECRET_FIELDS and v]

@@ -24,7 +24,8 @@ from cpe.errors import CpeError
 from cpe.models import Band
 from inventory.csv_source import HEADER, CsvSource
 from inventory.ixc import simulator as ixcsim
-from inventory.ixc.client import IxcClient, _clean, _parse, _rows, _total
+from inventory.ixc.client import IxcClient
+from inventory.ixc.protocol import clean_message, parse_answer, rows_of, total_of
 from inventory.ixc.source import CLIENTS, CONTRACTS, LOGINS, ONUS, IxcSource
 from inventory.models import WifiRecord
 from tests.fuzz import bodies as b
@@ -151,11 +152,11 @@ def test_listing_parse(body: str | bytes, status: int, ctype: str | None) -> Non
     resp = build_response(requests.Request("GET", BASE).prepare(), answer)
 
     def read() -> None:
-        data = _parse(resp, "127.0.0.1:9", "listar radusuarios", ())
-        _total(data, "127.0.0.1:9", LOGINS)
-        _rows(data, "127.0.0.1:9", LOGINS)
+        data = parse_answer(resp, "127.0.0.1:9", "listar radusuarios", ())
+        total_of(data, "127.0.0.1:9", LOGINS)
+        rows_of(data, "127.0.0.1:9", LOGINS)
 
-    only_cpe_errors("ixc.client._parse/_total/_rows", read)
+    only_cpe_errors("ixc.protocol.parse_answer/total_of/rows_of", read)
 
 
 @fuzz_settings()
@@ -165,10 +166,10 @@ def test_listing_parse(body: str | bytes, status: int, ctype: str | None) -> Non
 )
 def test_error_message_cleaning(message: Any, secret: str) -> None:
     def clean() -> None:
-        text = _clean(message, (secret,))
+        text = clean_message(message, (secret,))
         assert len(text) <= 300
 
-    only_contract_errors("ixc.client._clean", clean, ())
+    only_contract_errors("ixc.protocol.clean_message", clean, ())
 
 
 # --- (b) client and source end to end ------------------------------------------------------------
@@ -245,7 +246,7 @@ IXC_REGRESSIONS = [
     (
         f"list:{LOGINS}",
         json.dumps({"type": "error", "message": "<" * 100_000}),
-    ),  # _clean: quadratic
+    ),  # clean_message: quadratic
     (
         f"list:{LOGINS}",
         json.dumps(
