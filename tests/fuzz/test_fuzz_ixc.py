@@ -26,7 +26,8 @@ from inventory.csv_source import HEADER, CsvSource
 from inventory.ixc import simulator as ixcsim
 from inventory.ixc.client import IxcClient
 from inventory.ixc.protocol import clean_message, parse_answer, rows_of, total_of
-from inventory.ixc.source import CLIENTS, CONTRACTS, LOGINS, ONUS, IxcSource
+from inventory.ixc.source import IxcSource
+from inventory.ixc.tables import CLIENTS, CONTRACTS, LOGINS, ONUS
 from inventory.models import WifiRecord
 from tests.fuzz import bodies as b
 from tests.fuzz.support import (
