@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from inventory.ixc.fields import ROUTER_MODEL_FIELD, digits, mask_cpf_cnpj
 
 if TYPE_CHECKING:
-    from inventory.ixc.simulator import IxcSimState
+    from inventory.ixc.sim_state import IxcSimState
 
 __all__ = ["add_subscriber"]
 

@@ -26,6 +26,7 @@ from inventory.csv_source import HEADER, CsvSource
 from inventory.ixc import simulator as ixcsim
 from inventory.ixc.client import IxcClient
 from inventory.ixc.protocol import clean_message, parse_answer, rows_of, total_of
+from inventory.ixc.sim_answers import answer_create, answer_listing, answer_put
 from inventory.ixc.source import IxcSource
 from inventory.ixc.tables import CLIENTS, CONTRACTS, LOGINS, ONUS
 from inventory.models import WifiRecord
@@ -79,13 +80,13 @@ class Ixc:
         raw = request.body or b"{}"
         body = json.loads(raw)
         if request.headers.get("ixcsoft") == "listar":
-            return f"list:{table}", _answer(ixcsim._list(self.state, table, body))
+            return f"list:{table}", _answer(answer_listing(self.state, table, body))
         if request.method == "PUT":
-            return f"put:{table}", _answer(ixcsim._put(self.state, table, parts[1], body))
+            return f"put:{table}", _answer(answer_put(self.state, table, parts[1], body))
         if table in self.state.buttons:
             data = self.state.buttons[table](self.state, body)
             return f"button:{table}", Answer(200, json.dumps(data), JSON)
-        return f"post:{table}", _answer(ixcsim._create(self.state, table, body))
+        return f"post:{table}", _answer(answer_create(self.state, table, body))
 
 
 def source(fuzz: Fuzz | None) -> tuple[IxcSource, FakeDevice]:
@@ -115,7 +116,7 @@ def test_the_fake_ixc_serves_subscribers() -> None:
 
 
 def _valid_listing(table: str) -> dict[str, Any]:
-    resp = ixcsim._list(new_state(), table, {"qtype": f"{table}.id", "query": "0", "oper": ">"})
+    resp = answer_listing(new_state(), table, {"qtype": f"{table}.id", "query": "0", "oper": ">"})
     listing: dict[str, Any] = json.loads(_answer(resp).raw())
     return listing
 
