@@ -24,7 +24,7 @@ from drivers.zte.crypto import (
     public_key_from_js,
     random_digits,
 )
-from drivers.zte.sim_model import NO_ADDR
+from drivers.zte.sim_objects import NO_ADDR
 from drivers.zte.simulator import _decode_fields, sim_private_key, sim_public_pem
 
 PUB = sim_private_key().public_key()

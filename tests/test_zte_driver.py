@@ -26,7 +26,7 @@ from drivers.http import make_session
 from drivers.sim import SimRunner
 from drivers.zte import guessed as g
 from drivers.zte.driver import DNS, ZteDriver
-from drivers.zte.sim_model import LAN_IP
+from drivers.zte.sim_family_state import LAN_IP
 from drivers.zte.simulator import ZteFamily as ZteDriverFamily
 from tests.conformance.harness import ADMIN_PASSWORD, FAST, RADIUS_PASSWORD, Harness, Rig, rig
 

@@ -31,6 +31,7 @@ from drivers.zte.crypto import (
     check_matches,
     encode_read_value,
 )
+from drivers.zte.sim_family_state import LAN_IP
 from drivers.zte.sim_login import WebSession, form_of, ready, web_session
 from drivers.zte.sim_profiles import LAB_PROFILES, apply_profile, profile_of
 
@@ -177,7 +178,7 @@ class ZteFamily:
             admin_password=f"zte-{rng.getrandbits(32):08x}",
             serial=f"ZTEG{rng.getrandbits(32):08X}",
             mac="34:24:3e:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(3)),
-            lan_dns=[sim_model.LAN_IP],
+            lan_dns=[LAN_IP],
             rx_dbm=round(rng.uniform(-21.0, -17.5), 2),
             tx_dbm=round(rng.uniform(1.6, 2.6), 2),
             wifi={
