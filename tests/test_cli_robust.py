@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from cpe.capture.fixture import Fixture
 from cpe.cli import app
-from cpe.cli.audit_cmd import _history_cells
+from cpe.cli.history_cmd import _history_cells
 from cpe.journal import Journal
 from tests.inproc import World, world
 

@@ -11,6 +11,7 @@ from cpe.cli import (
     audit_cmd,
     capture_cmd,
     device_cmd,
+    history_cmd,
     journal_cmd,
     lab_cmd,
     probe_cmd,
@@ -31,7 +32,8 @@ app.command("status")(device_cmd.status)
 app.command("reconfigure")(device_cmd.reconfigure)
 app.command("demo")(demo)
 app.command("probe")(probe_cmd.probe)
-audit_cmd.register(app)  # audit, history
+audit_cmd.register(app)  # audit (and audit report)
+history_cmd.register(app)  # history
 serve_cmd.register(app)  # serve, user
 capture_cmd.register(app)  # capture
 scale_cmd.register(app)  # worker, schedule (Celery; CPE_BROKER_URL)

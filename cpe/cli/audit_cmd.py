@@ -1,32 +1,29 @@
-"""`cpe audit` and `cpe history`: the technician's batch audit and one device's timeline.
+"""`cpe audit`: the technician's batch audit (filters, engine, progress, --resume, --fix).
 
 Mount with `register(app)`. Exit codes: 0 the audit ran to the end (whatever it found);
 1 IXC failed mid-run, or a `--fix` could not fix some device; 2 bad input; 128+signal
 when interrupted (SIGINT 130, SIGTERM 143), after recording it: `--resume RUN_ID`
-continues where it stopped.
+continues where it stopped. Where the report goes: cpe.cli.audit_output.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import IO, Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cpe import audit as audit_mod
 from cpe.audit_fix import FAILED, fix_run
-from cpe.audit_html import write_html
-from cpe.audit_report import FIX_PT, FORMATS, write_csv, write_json
-from cpe.audit_words import provider_tz
-from cpe.cli.audit_view import PlainProgress, RichProgress, print_table
-from cpe.cli.output import console, emit_json, err, fail, mark, out, styled
+from cpe.audit_report import FIX_PT, FORMATS
+from cpe.cli.audit_output import check_output, render_report
+from cpe.cli.audit_view import PlainProgress, RichProgress
+from cpe.cli.output import err, fail, mark, styled
 from cpe.context import Context
 from cpe.errors import CpeError, InputError
 from drivers.registry import MODEL_KEYS
@@ -40,7 +37,6 @@ def register(app: typer.Typer) -> None:
     audit_app.callback()(audit)
     audit_report_cmd.register(audit_app)
     app.add_typer(audit_app, name="audit")
-    app.command("history")(history)
 
 
 # --- signals ---------------------------------------------------------------------------------
@@ -177,7 +173,7 @@ def audit(
         if resume and (model or login or contract_status or logins_file):
             raise InputError("com --resume os filtros são os da execução original; não os repita")
         if output is not None:
-            _check_output(output)
+            check_output(output)
         selection = (
             None
             if resume
@@ -250,7 +246,7 @@ def audit(
         sys.stdout.write(f"{run_id}\n")
         sys.stdout.flush()
         raise typer.Exit(128 + sig if sig else 1)
-    _render(ctx, run_id, fmt, output)
+    render_report(ctx, run_id, fmt, output)
     err.print(f"Execução: {run_id}")
     from cpe.cli.audit_report_cmd import print_summary
 
@@ -283,121 +279,8 @@ def _engine(ctx: Context, engine: str, processes: int | None) -> str:
     return engine
 
 
-def _render(ctx: Context, run_id: str, fmt: str, output: Path | None) -> None:
-    journal = ctx.journal
-    if fmt == "table":
-        if output is None:
-            print_table(out, journal, run_id)
-            return
-        with _open(output) as fh:
-            print_table(console(file=fh, width=200, color_system=None), journal, run_id)
-    else:
-        writer = {"json": write_json, "csv": write_csv, "html": write_html}[fmt]
-        # Times in the provider's zone (JSON keeps ISO UTC and ignores it).
-        tz = {} if fmt == "json" else {"tz": provider_tz(ctx.settings.timezone)}
-        if output is None:
-            writer(journal, run_id, sys.stdout, **tz)
-            sys.stdout.flush()
-        else:
-            with _open(output) as fh:
-                writer(journal, run_id, fh, **tz)
-    if output is not None:
-        err.print(mark("[green]✓[/]"), f"Relatório gravado em {output}")
-
-
-def _check_output(path: Path) -> None:
-    """Before the audit starts: a report that cannot be written must not cost a run."""
-    if path.is_dir():
-        raise InputError(f"--output {path} é uma pasta; indique um arquivo", operation="audit")
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"--output: a pasta {folder} não existe", operation="audit")
-    probe = path.with_name(f".{path.name}.tmp")
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # a previous run's leftover: writable enough, replaced at the end
-    except OSError as exc:
-        raise InputError(
-            f"--output: não é possível gravar em {folder} ({exc.strerror})", operation="audit"
-        ) from None
-    else:
-        probe.unlink()
-
-
-@contextlib.contextmanager
-def _open(path: Path) -> Iterator[IO[str]]:
-    """Write to a temporary name and rename: a half-written report never looks done. The
-    report is owner-only (it names customers and their Wi-Fi networks)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        os.fchmod(fd, 0o600)  # a leftover temp file keeps its old mode otherwise
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        tmp.replace(path)
-    except OSError as exc:
-        raise InputError(
-            f"não foi possível gravar {path}: {exc.strerror}", operation="audit"
-        ) from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
 def _print_fix_summary(ctx: Context, run_id: str, dry_run: bool) -> None:
     counts = ctx.journal.fix_counts(run_id, dry_run=dry_run)
     label = "Simulação de correção" if dry_run else "Correção"
     text = ", ".join(f"{FIX_PT.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "nada"
     err.print(f"{label}: {text}")
-
-
-# --- history -----------------------------------------------------------------------------------
-
-
-def history(
-    login: Annotated[str, typer.Argument(help="Login PPPoE do cliente.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Um documento JSON no stdout.")] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 50,
-) -> None:
-    """Linha do tempo de um equipamento: ações e resultados de auditoria."""
-    ctx = Context()
-    try:
-        events = ctx.journal.history(login, limit=limit)
-    except CpeError as exc:
-        fail(exc)
-    if as_json:
-        emit_json({"login": login, "events": events})
-        return
-    if not events:
-        out.print(f"Nada registrado no diário para {login}.")
-        return
-    table = Table(title=f"Histórico de {login}")
-    for col in ("Quando (UTC)", "Tipo", "O quê", "Resultado", "Detalhe"):
-        table.add_column(col, overflow="fold")
-    for ev in events:
-        table.add_row(*_history_cells(ev))
-    out.print(table)
-
-
-def _history_cells(ev: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    at = str(ev.get("at", "")).replace("T", " ").replace("+00:00", "")
-    if ev.get("kind") == "audit":
-        return (
-            at,
-            "auditoria",
-            f"execução {ev.get('run_id')}",
-            str(ev.get("verdict")),
-            ", ".join(ev.get("drifts") or []),
-        )
-    changed = ", ".join(ev.get("changed") or [])
-    planned = ev.get("planned")
-    if planned and ev.get("outcome") in ("interrupted", "in_progress"):
-        # An interrupted action: what was planned and, apart, what was written.
-        changed = f"planejado: {', '.join(planned)}; gravado: {changed or 'nada'}"
-    detail = " — ".join(p for p in (changed, ev.get("message") or "") if p)
-    who = str(ev.get("operator"))
-    origin = ev.get("origin")
-    if origin and origin != who:
-        who += f" ({origin})"
-    return (at, "ação", f"{ev.get('action')} por {who}", str(ev.get("outcome")), detail)

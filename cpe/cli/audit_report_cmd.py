@@ -18,6 +18,7 @@ from rich.text import Text
 from cpe.audit_compare import KINDS, Comparison, compare_finished, is_complete
 from cpe.audit_report import FORMATS
 from cpe.audit_words import drifts_pt
+from cpe.cli.audit_output import render_report
 from cpe.cli.audit_view import print_since
 from cpe.cli.output import emit_json, err, fail, out, styled
 from cpe.context import Context
@@ -39,8 +40,6 @@ def report(
     ] = None,
 ) -> None:
     """Gera de novo o relatório de uma auditoria concluída, sem auditar nada."""
-    from cpe.cli.audit_cmd import _render  # the same renderer as `cpe audit`
-
     try:
         if fmt not in FORMATS:
             raise InputError(f"formato {fmt!r} desconhecido (use {', '.join(FORMATS)})")
@@ -54,7 +53,7 @@ def report(
                 f"cpe audit --resume {run_id}",
                 operation="relatório",
             )
-        _render(ctx, run_id, fmt, output)
+        render_report(ctx, run_id, fmt, output)  # the same renderer as `cpe audit`
     except CpeError as exc:
         fail(exc)
 
