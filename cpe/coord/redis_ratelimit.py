@@ -1,7 +1,7 @@
 """The service's token buckets in Redis: every `cpe serve` process and host share them.
 
-The same interface as cpe.service.ratelimit.RateLimiter (`take`, `reset`, `capacity`,
-`per_second`), computed by one Lua script on the server's clock (`TIME`), so hosts whose
+The same interface as cpe.service.ratelimit.RateLimiter (`take`, `wait`, `reset`,
+`capacity`, `per_second`), computed by one Lua script on the server's clock (`TIME`), so hosts whose
 clocks disagree still share one bucket. A bucket expires once it would be full again.
 
 When Redis cannot be reached the limiter falls back to an in-process bucket: agents
@@ -47,6 +47,20 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return tostring(wait)
 """
 
+# KEYS: bucket. ARGV: capacity, per_second. `take`'s arithmetic without spending: the
+# wait before one token is there (0 for a bucket Redis does not hold: it is full).
+_WAIT = """
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+if not b[1] then return '0' end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local cap, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tokens = math.min(cap, tonumber(b[1]) + math.max(0, now - (tonumber(b[2]) or now)) * rate)
+if tokens >= 1 then return '0' end
+if rate <= 0 then return '60' end
+return tostring((1 - tokens) / rate)
+"""
+
 
 class RedisRateLimiter:
     """`capacity` requests at once, refilled at `per_second`, per key, across hosts."""
@@ -65,6 +79,7 @@ class RedisRateLimiter:
         self.per_second = per_second
         self.prefix = f"{prefix}{name}:"
         self._take = client.register_script(_TAKE)
+        self._wait = client.register_script(_WAIT)
         self.fallback = RateLimiter(capacity, per_second)
 
     def take(self, key: str, cost: float = 1.0) -> float:
@@ -74,6 +89,15 @@ class RedisRateLimiter:
         except redis.RedisError as exc:
             log.warning("rate limit: redis unavailable (%s); in-process bucket", type(exc).__name__)
             return self.fallback.take(key, cost)
+        return float(wait)
+
+    def wait(self, key: str) -> float:
+        """Like `take`, without spending: 0.0 when a token is there, else the wait."""
+        try:
+            wait = self._wait(keys=[self.prefix + key], args=[self.capacity, self.per_second])
+        except redis.RedisError as exc:
+            log.warning("rate limit: redis unavailable (%s); in-process bucket", type(exc).__name__)
+            return self.fallback.wait(key)
         return float(wait)
 
     def reset(self, key: str) -> None:
