@@ -79,14 +79,16 @@ def test_two_services_share_the_api_budget(brokered: Settings, store: UserStore)
 
 def test_two_services_share_the_login_limits(brokered: Settings, store: UserStore) -> None:
     per_name = dict(login_burst=2, login_per_s=0.0)
-    with TestClient(app_for(brokered, **per_name)) as a, TestClient(
-        app_for(brokered, **per_name)
-    ) as b:
+    with (
+        TestClient(app_for(brokered, **per_name)) as a,
+        TestClient(app_for(brokered, **per_name)) as b,
+    ):
         assert [_post_login(c, "ana", "errada-errada") for c in (a, b, a)] == [401, 401, 429]
     per_address = dict(login_ip_burst=3, login_ip_per_s=0.0)
-    with TestClient(app_for(brokered, **per_address)) as a, TestClient(
-        app_for(brokered, **per_address)
-    ) as b:
+    with (
+        TestClient(app_for(brokered, **per_address)) as a,
+        TestClient(app_for(brokered, **per_address)) as b,
+    ):
         # successes cost the address nothing, on either service
         assert _post_login(a, "tec", PASSWORDS["tec"]) == 303
         assert _post_login(b, "adm", PASSWORDS["adm"]) == 303
@@ -95,7 +97,8 @@ def test_two_services_share_the_login_limits(brokered: Settings, store: UserStor
 
 
 def test_wait_reads_the_shared_bucket_without_spending(
-    brokered: Settings, redis_server: RedisServer  # noqa: F811
+    brokered: Settings,
+    redis_server: RedisServer,  # noqa: F811
 ) -> None:
     assert brokered.broker_url
     one = RedisRateLimiter(redis.Redis.from_url(brokered.broker_url), 2, 0.5, name="t")
