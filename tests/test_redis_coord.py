@@ -319,6 +319,11 @@ def test_rate_limiter_falls_back_in_process_without_redis() -> None:
     limiter = RedisRateLimiter(dead, 1, 0.1)
     assert limiter.take("ana") == 0.0
     assert limiter.take("ana") > 0
+    assert limiter.wait("ana") > 0
+    # after a failure Redis is left alone for a while: no timeout per request
+    calls: list[object] = []
+    limiter._take = lambda **kw: calls.append(kw)  # type: ignore[method-assign]
+    assert limiter.take("bia") == 0.0 and calls == []
 
 
 def test_factories_share_one_backend_per_broker(redis_server, client) -> None:  # noqa: F811
