@@ -5,10 +5,13 @@ another process and cannot be poked)."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -98,6 +101,36 @@ class World:
         )
         self.devices[login] = dev
         return login, dev
+
+
+def count_sessions(dev: SimDevice) -> dict[str, float]:
+    """Watch the device's admin sessions: `max` is the most open at once (a second
+    client's login on top of an open session counts, even when it preempts it), `total`
+    how many were opened, `longest` the longest one in seconds. Every client logs out when
+    done, so a session already open when another opens is a concurrent one."""
+    seen = {"max": 0.0, "total": 0.0, "longest": 0.0}
+    real_open, real_close = dev.open_session, dev.close_session
+    guard = threading.Lock()
+
+    def open_session(client_ip: str, token: str | None = None) -> Any:
+        with guard:
+            had = dev.current_session() is not None
+            got = real_open(client_ip, token)
+            if got is not None:
+                seen["total"] += 1
+                seen["max"] = max(seen["max"], 2 if had else 1)
+            return got
+
+    def close_session(token: str | None = None) -> None:
+        with guard:
+            s = dev.session
+            if s is not None and not s.phantom and (token is None or s.token == token):
+                seen["longest"] = max(seen["longest"], time.monotonic() - s.opened_at)
+            real_close(token)
+
+    dev.open_session = open_session  # type: ignore[method-assign]
+    dev.close_session = close_session  # type: ignore[method-assign]
+    return seen
 
 
 @contextmanager

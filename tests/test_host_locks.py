@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -20,8 +19,7 @@ from cpe.coord import lockdir
 from cpe.coord.local_ledger import LocalFailureLedger
 from cpe.settings import Settings, load_settings
 from cpe.vault import Vault
-from drivers.sim import SimDevice
-from tests.inproc import World, world
+from tests.inproc import World, count_sessions, world
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "mercusys-ac12g"
@@ -61,31 +59,12 @@ def _cpe(home: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _count_sessions(dev: SimDevice) -> dict[str, int]:
-    """Watch the device's admin sessions: `max` is the most open at once (a second
-    client's login on top of an open session counts, even when it preempts it)."""
-    seen = {"max": 0, "total": 0}
-    real_open = dev.open_session
-
-    def open_session(client_ip: str, token: str | None = None) -> Any:
-        # Every process logs out when done: an open session here is a concurrent one.
-        had = dev.current_session() is not None
-        got = real_open(client_ip, token)
-        if got is not None:
-            seen["total"] += 1
-            seen["max"] = max(seen["max"], 2 if had else 1)
-        return got
-
-    dev.open_session = open_session  # type: ignore[method-assign]
-    return seen
-
-
 def test_two_homes_one_device_one_session(tmp_path: Path) -> None:
     with world(tmp_path / "home1", [MODEL]) as w:
         login, dev = w.add(MODEL, dns_drift=True, ssid_drift=False)
         dev.knobs.latency_ms = 150.0  # a session lasts long enough to overlap
         home2 = _second_home(w, tmp_path, same_vault=False)
-        seen = _count_sessions(dev)
+        seen = count_sessions(dev)
         procs = [
             _cpe(w.home, "status", login),
             _cpe(home2, "status", login),
@@ -229,7 +208,7 @@ def test_a_customer_opened_twice_costs_one_session_at_a_time(tmp_path: Path) -> 
         dev.knobs.latency_ms = 100.0
         settings = load_settings(home=w.home)
         store = add_users(settings)
-        seen = _count_sessions(dev)
+        seen = count_sessions(dev)
         with TestClient(app_for(settings)) as client:
             auth = bearer(store, "ana")
             answers: list[int] = []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cpe.coord.base import Intent
+from cpe.coord.busy import BUSY_WRITE_PT
 from cpe.errors import SessionBusy
 from tests.redis_server import RedisServer, free_port, redis_server  # noqa: F401
 
@@ -75,7 +78,9 @@ def test_a_read_waits_bounded_then_is_busy(client) -> None:
         ):
             pass
         assert time.monotonic() - started >= 0.5
-        assert "ocupado" in err.value.pt()
+        said = err.value.pt()
+        assert re.match(re.escape(BUSY_WRITE_PT) + r" \(\d s de espera, começou há ", said), said
+        assert f"em {socket.gethostname()}, processo {os.getpid()}" in said
         assert calls and calls[0] == pytest.approx(0.0, abs=0.2)
 
 
@@ -86,7 +91,31 @@ def test_a_write_is_refused_at_once_by_another_write(client) -> None:
         with pytest.raises(SessionBusy) as err, b.hold("dev:2", Intent.WRITE, wait_s=30):
             pass
         assert time.monotonic() - started < 5
-        assert "alterando" in err.value.pt()
+        assert err.value.pt().startswith(BUSY_WRITE_PT + " (começou há ")
+
+
+def test_a_refused_write_says_the_same_words_with_either_backend(client, tmp_path) -> None:
+    """Who holds the device and since when, in the same words whether the lock is the
+    host's lock directory or Redis (cpe.coord.busy); Redis's record keeps its start."""
+    from cpe.coord.local_locks import LocalDeviceLocks
+
+    said = {}
+    for name, locks in (("local", LocalDeviceLocks(tmp_path / "locks")), ("redis", _locks(client))):
+        with locks.hold("dev:20", Intent.WRITE, wait_s=0):
+            time.sleep(1.1)
+            with pytest.raises(SessionBusy) as err, locks.hold("dev:20", Intent.WRITE, wait_s=5):
+                pass
+            said[name] = err.value.pt()
+    where = f"em {socket.gethostname()}, processo {os.getpid()}"
+    for text in said.values():
+        assert re.match(re.escape(BUSY_WRITE_PT) + r" \(começou há [12] s, ", text), text
+        assert where in text and "Só uma alteração por vez" in text
+    assert re.sub(r"há \d+ s", "", said["local"]) == re.sub(r"há \d+ s", "", said["redis"])
+    # the record Redis keeps: intent, fence, owner and start
+    with _locks(client).hold("dev:21", Intent.WRITE, wait_s=0):
+        record = client.get("cpe:lock:dev:21:holder").decode().split(" ")
+        assert record[0] == "write" and record[2] == f"{socket.gethostname()}:{os.getpid()}"
+        assert abs(int(record[3]) - int(client.time()[0])) <= 2  # its start, Redis's clock
 
 
 def test_a_write_waits_for_a_read_and_keeps_new_reads_out(client) -> None:
@@ -147,6 +176,7 @@ import sys, time
 import redis
 from cpe.coord.redis_backend import RedisDeviceLocks
 from cpe.coord.base import Intent
+from cpe.coord.busy import BUSY_WRITE_PT
 locks = RedisDeviceLocks(redis.Redis.from_url(sys.argv[1]), ttl_s=1)
 with locks.hold(sys.argv[2], Intent.WRITE, wait_s=0):
     print("held", flush=True)
@@ -183,6 +213,7 @@ import sys
 import redis
 from cpe.coord.redis_backend import RedisDeviceLocks
 from cpe.coord.base import Intent
+from cpe.coord.busy import BUSY_WRITE_PT
 from cpe.errors import SessionBusy
 r = redis.Redis.from_url(sys.argv[1])
 locks = RedisDeviceLocks(r)
@@ -288,6 +319,11 @@ def test_rate_limiter_falls_back_in_process_without_redis() -> None:
     limiter = RedisRateLimiter(dead, 1, 0.1)
     assert limiter.take("ana") == 0.0
     assert limiter.take("ana") > 0
+    assert limiter.wait("ana") > 0
+    # after a failure Redis is left alone for a while: no timeout per request
+    calls: list[object] = []
+    limiter._take = lambda **kw: calls.append(kw)  # type: ignore[method-assign]
+    assert limiter.take("bia") == 0.0 and calls == []
 
 
 def test_factories_share_one_backend_per_broker(redis_server, client) -> None:  # noqa: F811

@@ -75,6 +75,9 @@ TEC_ROUTES = [
     ("GET", "/api/tec/equipamentos/ana.ok", None),
     ("GET", "/api/tec/execucoes/nada/correcao", None),
     ("POST", "/api/tec/execucoes/nada/correcao", {"simulacao": True}),
+    ("GET", "/api/schedules", None),
+    ("POST", "/api/schedules", {"cron": "0 2 * * *"}),
+    ("DELETE", "/api/schedules/s-000000", None),
 ]
 ADM_ROUTES = [("GET", "/api/adm/diario", None)]
 
@@ -96,11 +99,18 @@ def test_technician_gets_none_of_the_admin_api(
     assert resp.status_code == 403
 
 
-SCREENS = ["/tecnico", "/admin", "/equipe/equipe.js", "/equipe/tech.js", "/equipe/admin.js"]
+SCREENS = [
+    "/tecnico",
+    "/admin",
+    "/equipe/equipe.js",
+    "/equipe/tech.js",
+    "/equipe/agenda.js",
+    "/equipe/admin.js",
+]
 #: What each role may open among SCREENS.
 ALLOWED = {
     "ana": set(),
-    "tec": {"/tecnico", "/equipe/equipe.js", "/equipe/tech.js"},
+    "tec": {"/tecnico", "/equipe/equipe.js", "/equipe/tech.js", "/equipe/agenda.js"},
     "adm": set(SCREENS),
 }
 

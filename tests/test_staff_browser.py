@@ -17,11 +17,13 @@ import pytest
 from cpe import actions
 from cpe.context import Context
 from cpe.journal import Journal
+from cpe.scale.schedule import ScheduleStore
 from cpe.service.app import create_app
 from cpe.service.config import ServiceConfig
 from cpe.service.server import ServerThread
 from cpe.settings import Settings
 from tests.browser_support import CHROMIUM, OUT, chromium_context, fits_width, log_in, new_page
+from tests.redis_server import RedisServer, redis_server  # noqa: F401
 from tests.service_support import CANARY, PASSWORDS, Clock, add_users, lab_world, pick
 
 pytestmark = [
@@ -276,23 +278,70 @@ def test_a_running_audit_is_followed_live_from_the_journal(
     expect(page.locator(f"#tabela-auditorias tr[data-run='{run}']")).to_contain_text("concluída")
 
 
-def test_schedules_section_appears_only_when_offered(page: Any, server: ServerThread) -> None:
+def test_without_a_broker_the_schedules_section_says_why(page: Any, server: ServerThread) -> None:
     from playwright.sync_api import expect
 
     _as(page, server, "tec")
     page.goto(server.url + "/tecnico")
-    page.locator("#f-modelo option[value='zyxel']").wait_for(state="attached")
-    assert page.locator("#agendamentos").is_hidden()
-    app = server.server.config.app
-    if not any(getattr(r, "path", None) == "/api/schedules" for r in app.routes):
-        # What the scale-out work will offer; here, a stand-in with one nightly audit.
-        app.add_api_route(
-            "/api/schedules",
-            lambda: {"agendamentos": [{"nome": "noturna", "quando": "02:00", "filtros": {}}]},
-        )
-    page.reload()
     expect(page.locator("#agendamentos")).to_be_visible()
-    expect(page.locator("#agendamentos-lista")).to_contain_text("noturna")
+    expect(page.locator("#agenda-aviso")).to_contain_text("Celery e Redis")
+    expect(page.locator("#agendamentos-lista")).to_contain_text("Nenhum agendamento.")
+    assert page.locator("#form-agenda").is_hidden()
+
+
+def test_technician_adds_and_removes_a_schedule(
+    browser: Any,
+    lab: Lab,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    """With a broker (a real Redis on loopback), the technician schedules a nightly audit
+    of one model on the screen, sees it listed, and removes it."""
+    from playwright.sync_api import expect
+
+    settings = lab[0].model_copy(update={"broker_url": redis_server.url})
+    app = create_app(settings, ServiceConfig(), clock=Clock())
+    with ServerThread(app) as srv:
+        pg = new_page(browser, srv.url)
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            log_in(pg, srv.url, "tec", PASSWORDS["tec"])
+            pg.goto(srv.url + "/tecnico")
+            pg.locator("#ag-modelo option[value='zyxel']").wait_for(state="attached")
+            expect(pg.locator("#form-agenda")).to_be_visible()
+            assert pg.locator("#agenda-aviso").is_hidden()
+            # a bad cron: the CLI's words, nothing added
+            pg.fill("#ag-quando", "0 25 * * *")
+            pg.click("#btn-agendar")
+            expect(pg.locator("#agenda-msg")).to_contain_text("cron inválida")
+            pg.fill("#ag-quando", "0 2 * * *")
+            pg.select_option("#ag-modelo", "zyxel")
+            pg.select_option("#ag-contrato", "blocked")
+            pg.fill("#ag-login", "<b>maria</b>.*")
+            pg.select_option("#ag-formato", "csv")
+            pg.fill("#ag-pasta", "noturnas")
+            pg.click("#btn-agendar")
+            msg = pg.locator("#agenda-msg")
+            expect(msg).to_contain_text("criado: cron 0 2 * * *")
+            sid = str(msg.get_attribute("data-agenda"))
+            row = pg.locator(f"#tabela-agendamentos tr[data-agenda='{sid}']")
+            expect(row).to_contain_text("modelo zyxel, logins <b>maria</b>.*, contrato bloqueados")
+            expect(row).to_contain_text("CSV em")
+            assert pg.locator("#tabela-agendamentos b").count() == 0, "text, never markup"
+            assert fits_width(pg)
+            OUT.mkdir(exist_ok=True)
+            pg.screenshot(path=str(OUT / "tecnico-agendamentos.png"), full_page=True)
+            store = ScheduleStore(settings)
+            spec = store.get(sid)
+            assert spec is not None and spec.model == "zyxel" and spec.format == "csv"
+            assert spec.folder == str((settings.home / "relatorios" / "noturnas").resolve())
+            row.get_by_role("button", name="Remover").click()
+            expect(msg).to_contain_text(f"Agendamento {sid} removido")
+            expect(row).to_have_count(0)
+            assert store.get(sid) is None
+            assert errors == [], errors
+        finally:
+            pg.close()
 
 
 # --- admin -------------------------------------------------------------------------------------

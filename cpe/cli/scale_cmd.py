@@ -125,40 +125,21 @@ def schedule_add(
     ] = Path("relatorios"),
 ) -> None:
     """Agenda uma auditoria recorrente."""
-    from cpe import audit as audit_mod
-    from cpe.audit_report import FORMATS
-    from cpe.scale.schedule import ScheduleStore, check_cron, parse_every
-    from drivers.registry import MODEL_KEYS
+    from cpe.scale.schedule import ScheduleStore, checked_spec
 
     try:
-        if (cron is None) == (every is None):
-            raise InputError("informe --cron ou --every (um dos dois)", operation="agenda")
-        if fmt not in FORMATS:
-            raise InputError(f"formato {fmt!r} desconhecido (use {', '.join(FORMATS)})")
-        if model is not None and model not in MODEL_KEYS:
-            raise InputError(f"modelo {model!r} desconhecido (use {', '.join(MODEL_KEYS)})")
-        # The filters are checked now, not at 2 a.m.
-        audit_mod.Selection.build(
-            model=model, login_glob=login, contract_status=contract_status, logins_file=logins_file
+        checked = checked_spec(
+            cron=cron,
+            every=every,
+            model=model,
+            login=login,
+            contract_status=contract_status,
+            logins_file=logins_file,
+            fmt=fmt,
+            folder=folder,
         )
-        target = folder.resolve()
-        target.mkdir(parents=True, exist_ok=True, mode=0o700)
         ctx = Context()
-        spec = ScheduleStore(ctx.settings).add(
-            {
-                "cron": check_cron(cron) if cron else None,
-                "every_s": parse_every(every) if every else None,
-                "model": model,
-                "login": login,
-                "contract_status": contract_status,
-                "logins_file": str(logins_file.resolve()) if logins_file else None,
-                "format": fmt,
-                "folder": str(target),
-            },
-            ctx.who,
-        )
-    except OSError as exc:
-        fail(InputError(f"não foi possível usar a pasta {folder}: {exc.strerror}"))
+        spec = ScheduleStore(ctx.settings).add(checked, ctx.who)
     except CpeError as exc:
         fail(exc)
     err.print(mark("[green]✓[/]"), f"Agenda {spec.id}: {spec.when_pt} → {spec.folder}")

@@ -25,6 +25,7 @@ import fcntl
 import hashlib
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from urllib.parse import quote
 
 from cpe.coord import lockdir
 from cpe.coord.base import Hold, Intent
+from cpe.coord.busy import BUSY_WRITE_PT, Holder, wait_expired, write_refused
 from cpe.errors import SessionBusy
 
 __all__ = ["BUSY_WRITE_PT", "LocalDeviceLocks", "lock_offset"]
@@ -48,8 +50,8 @@ _OFFSET_BITS = 62
 _PROGRESS_EVERY_S = 1.0
 _POLL_FIRST_S = 0.02
 _POLL_MAX_S = 0.25
-
-BUSY_WRITE_PT = "Outro atendimento está alterando este equipamento agora"
+#: This host, for the busy text's "where" (the lock directory is host-wide).
+_HOST = socket.gethostname()
 
 
 def lock_offset(key: str) -> int:
@@ -124,7 +126,7 @@ class LocalDeviceLocks:
                 while slot.holder is not None or slot.writer:
                     waiter = waiter or _Waiter(wait_s, on_wait)
                     if not waiter.wait_on(slot.cond):
-                        raise self._busy_reading(key, waiter, slot)
+                        raise self._busy_reading(key, Intent.READ, waiter, slot)
                 slot.holder = Intent.READ
             try:
                 offset = lock_offset(key) * 2
@@ -132,7 +134,7 @@ class LocalDeviceLocks:
                 if not _try_lock(fd, offset):
                     waiter = waiter or _Waiter(wait_s, on_wait)
                     if not waiter.poll(lambda: _try_lock(fd, offset)):
-                        raise self._busy_reading(key, waiter, None)
+                        raise self._busy_reading(key, Intent.READ, waiter, None)
                 try:
                     yield from self._opened(key, Intent.READ)
                 finally:
@@ -158,21 +160,21 @@ class LocalDeviceLocks:
     def _write_in(self, key: str, slot: _Slot, waiter: _Waiter) -> Iterator[Hold]:
         with slot.cond:
             if slot.writer:
-                raise self._busy_writing(key, slot.writer_since)
+                raise write_refused(key, self._own_writer(slot))
             slot.writer, slot.writer_since = True, time.time()
         try:
             fd, offset = self._fd(), lock_offset(key) * 2
             if not _try_lock(fd, offset + 1):
-                raise self._busy_writing(key, self._writer_since(key))
+                raise write_refused(key, self._file_writer(key))
             try:
                 self._mark_writer(key, slot.writer_since)
                 with slot.cond:
                     while slot.holder is not None:
                         if not waiter.wait_on(slot.cond):
-                            raise self._busy_reading(key, waiter, slot)
+                            raise self._busy_reading(key, Intent.WRITE, waiter, slot)
                     slot.holder = Intent.WRITE
                 if not waiter.poll(lambda: _try_lock(fd, offset)):
-                    raise self._busy_reading(key, waiter, None)
+                    raise self._busy_reading(key, Intent.WRITE, waiter, None)
                 try:
                     yield from self._opened(key, Intent.WRITE)
                 finally:
@@ -238,47 +240,31 @@ class LocalDeviceLocks:
         with suppress(OSError):
             self._writer_file(key).unlink()
 
-    def _writer_since(self, key: str) -> float | None:
+    def _file_writer(self, key: str) -> Holder:
+        """The write another process marked for `key` (its start and pid), if any."""
         try:
-            return float(json.loads(self._writer_file(key).read_text())["since"])
+            mark = json.loads(self._writer_file(key).read_text())
+            since, pid = float(mark["since"]), int(mark["pid"])
         except (OSError, ValueError, KeyError, TypeError):
-            return None
+            return Holder(Intent.WRITE)
+        return Holder(Intent.WRITE, time.time() - since, f"{_HOST}:{pid}")
 
-    def _busy_writing(self, key: str, since: float | None) -> SessionBusy:
-        ago = f" (começou há {_duration(time.time() - since)})" if since else ""
-        return SessionBusy(
-            "another write holds or waits for the device",
-            device=key,
-            operation="device lock",
-            detail_pt=(
-                f"{BUSY_WRITE_PT}{ago}. Só uma alteração por vez: espere ela terminar "
-                "(com reinício da conexão leva até uns 2 minutos) e tente de novo."
-            ),
-        )
+    @staticmethod
+    def _own_writer(slot: _Slot) -> Holder:
+        return Holder(Intent.WRITE, time.time() - slot.writer_since, f"{_HOST}:{os.getpid()}")
 
-    def _busy_reading(self, key: str, waiter: _Waiter, slot: _Slot | None) -> SessionBusy:
-        writing = (slot is not None and slot.holder is Intent.WRITE) or (
-            slot is None and self._writer_since(key) is not None
-        )
-        waited = _duration(waiter.elapsed())
-        if writing:
-            since = slot.writer_since if slot is not None else self._writer_since(key)
-            ago = f", começou há {_duration(time.time() - since)}" if since else ""
-            text = (
-                f"{BUSY_WRITE_PT} ({waited} de espera{ago}). Tente de novo quando ele "
-                "terminar (com reinício da conexão leva até uns 2 minutos)."
-            )
+    def _busy_reading(
+        self, key: str, intent: Intent, waiter: _Waiter, slot: _Slot | None
+    ) -> SessionBusy:
+        """`intent` waited for the whole wait; who had the device, as far as known."""
+        if slot is not None:
+            holder = self._own_writer(slot) if slot.holder is Intent.WRITE else Holder(Intent.READ)
+        elif intent is Intent.WRITE:
+            holder = Holder(Intent.READ)  # this write holds the write token: a read is there
         else:
-            text = (
-                f"Outra leitura deste equipamento está em andamento e não terminou em "
-                f"{waited}. Tente de novo em instantes."
-            )
-        return SessionBusy(
-            "the device's session stayed taken for the whole wait",
-            device=key,
-            operation="device lock",
-            detail_pt=text,
-        )
+            found = self._file_writer(key)
+            holder = found if found.where else Holder(Intent.READ)
+        return wait_expired(key, intent, waiter.elapsed(), holder)
 
 
 class _Waiter:
@@ -331,11 +317,3 @@ def _try_lock(fd: int, offset: int) -> bool:
 
 def _unlock(fd: int, offset: int) -> None:
     fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes} min {rest:02d} s" if rest else f"{minutes} min"

@@ -1,7 +1,8 @@
 """Device locks in Redis: one admin session per device across every host (base.DeviceLocks).
 
 Per device "host:port" three keys under `cpe:lock:`:
-- `<key>:holder`  "intent fence owner" while someone holds the device, with an expiry
+- `<key>:holder`  "intent fence owner start" while someone holds the device (owner is
+  "host:pid", start the second it was taken, on Redis's clock), with an expiry
   (`ttl_s`) that a thread of the holding process renews every `ttl_s / 3`: a holder
   that dies (kill -9, a host that loses power) frees the device within `ttl_s`;
 - `<key>:fence`   a counter, INCR on every hold: strictly increasing per device;
@@ -31,6 +32,7 @@ from contextlib import AbstractContextManager, contextmanager
 import redis
 
 from cpe.coord.base import Hold, Intent
+from cpe.coord.busy import Holder, wait_expired, write_refused
 from cpe.errors import SessionBusy
 
 __all__ = ["RedisDeviceLocks"]
@@ -42,33 +44,26 @@ POLL_MIN_S, POLL_MAX_S = 0.02, 0.25
 #: How often `on_wait` is told the elapsed time while waiting.
 ON_WAIT_EVERY_S = 1.0
 
-WRITE_BUSY_PT = "Outro atendimento está alterando este equipamento agora. Aguarde e tente de novo."
-READ_TIMEOUT_PT = (
-    "O equipamento continuou ocupado por outra ação durante {s:.0f} s; nada foi feito "
-    "nele agora. Tente de novo em alguns minutos."
-)
-WRITE_TIMEOUT_PT = (
-    "Uma leitura do equipamento continuou em andamento por {s:.0f} s; nada foi alterado. "
-    "Tente de novo em instantes."
-)
 UNAVAILABLE_PT = (
     "O Redis de coordenação (CPE_BROKER_URL) não respondeu; por segurança o equipamento "
     "não foi acessado. Tente de novo em instantes."
 )
 
 # KEYS: holder, fence, wwait. ARGV: intent, ttl_ms, owner, waiter token ("" for none).
-# Returns {1, fence} when taken; {0, why} otherwise, why = holder intent or "wwait".
+# Returns {1, fence} when taken; {0, who, now} otherwise: who = the holder's record, or
+# "wwait <token>" for a write waiting; now = Redis's second (to tell how long ago).
 _ACQUIRE = """
+local now = redis.call('TIME')[1]
 local cur = redis.call('GET', KEYS[1])
 if cur then
-  return {0, string.match(cur, '^(%S+)')}
+  return {0, cur, now}
 end
 local w = redis.call('GET', KEYS[3])
 if w and w ~= ARGV[4] then
-  return {0, 'wwait'}
+  return {0, 'wwait ' .. w, now}
 end
 local fence = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. fence .. ' ' .. ARGV[3], 'PX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. fence .. ' ' .. ARGV[3] .. ' ' .. now, 'PX', ARGV[2])
 if w then redis.call('DEL', KEYS[3]) end
 return {1, fence}
 """
@@ -91,6 +86,23 @@ return 1
 
 def _busy(key: str, message: str, pt: str) -> SessionBusy:
     return SessionBusy(message, device=key, operation="lock", detail_pt=pt)
+
+
+def holder_of(who: str, now: str | None) -> Holder:
+    """The busy text's holder from the acquire script's answer ("intent fence owner
+    start", or "wwait <owner>:<n>" for a write waiting for a read to end)."""
+    parts = who.split(" ")
+    if parts[0] == "wwait":
+        return Holder(Intent.WRITE, None, parts[1] if len(parts) > 1 else None)
+    intent = Intent(parts[0]) if parts[0] in (Intent.READ, Intent.WRITE) else None
+    ago: float | None = None
+    if len(parts) > 3 and now is not None and parts[3].isdigit() and now.isdigit():
+        ago = max(0.0, float(int(now) - int(parts[3])))
+    return Holder(intent, ago, parts[2] if len(parts) > 2 else None)
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class RedisDeviceLocks:
@@ -180,26 +192,23 @@ class RedisDeviceLocks:
         pause = POLL_MIN_S
         try:
             while True:
-                taken, value = self._acquire(
+                answer = self._acquire(
                     keys=keys, args=[str(intent), self.ttl_ms, self.owner, waiter]
                 )
-                if int(taken) == 1:
-                    return int(value)
-                why = value.decode() if isinstance(value, bytes) else str(value)
+                if int(answer[0]) == 1:
+                    return int(answer[1])
+                holder = holder_of(_text(answer[1]), _text(answer[2]) if len(answer) > 2 else None)
                 if intent is Intent.WRITE and not waiter:
-                    if why != Intent.READ:  # another write holds or waits: refuse now
-                        raise _busy(key, "device held by another write", WRITE_BUSY_PT)
+                    if holder.intent is not Intent.READ:  # another write holds or waits
+                        raise write_refused(key, holder)
                     waiter = f"{self.owner}:{next(self._ids)}"
                     if not self.client.set(keys[2], waiter, nx=True, px=self.ttl_ms):
+                        found = self.client.get(keys[2])
                         waiter = ""
-                        raise _busy(key, "another write waits for the device", WRITE_BUSY_PT)
+                        raise write_refused(key, holder_of(f"wwait {_text(found or b'')}", None))
                 elapsed = time.monotonic() - started
                 if elapsed >= wait_s:
-                    if intent is Intent.WRITE:
-                        raise _busy(
-                            key, "read still in progress", WRITE_TIMEOUT_PT.format(s=elapsed)
-                        )
-                    raise _busy(key, "device stayed busy", READ_TIMEOUT_PT.format(s=elapsed))
+                    raise wait_expired(key, intent, elapsed, holder)
                 if on_wait is not None and elapsed - told >= ON_WAIT_EVERY_S:
                     told = elapsed
                     on_wait(elapsed)

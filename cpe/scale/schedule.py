@@ -96,6 +96,51 @@ def check_cron(expr: str) -> str:
     return text
 
 
+def checked_spec(
+    *,
+    cron: str | None,
+    every: str | None,
+    model: str | None = None,
+    login: str | None = None,
+    contract_status: str | None = None,
+    logins_file: Path | None = None,
+    fmt: str = "html",
+    folder: Path,
+) -> dict[str, Any]:
+    """What `ScheduleStore.add` takes, after every check a schedule gets, whoever adds it
+    (`cpe schedule add`, the service's POST /api/schedules): one of cron or interval,
+    a known format and model, filters the audit accepts (checked now, not at 2 a.m.), and
+    a folder that exists (created 0700) or can be. InputError otherwise."""
+    from cpe import audit as audit_mod
+    from cpe.audit_report import FORMATS
+    from drivers.registry import MODEL_KEYS
+
+    if (cron is None) == (every is None):
+        raise InputError("informe --cron ou --every (um dos dois)", operation="agenda")
+    if fmt not in FORMATS:
+        raise InputError(f"formato {fmt!r} desconhecido (use {', '.join(FORMATS)})")
+    if model is not None and model not in MODEL_KEYS:
+        raise InputError(f"modelo {model!r} desconhecido (use {', '.join(MODEL_KEYS)})")
+    audit_mod.Selection.build(
+        model=model, login_glob=login, contract_status=contract_status, logins_file=logins_file
+    )
+    spec: dict[str, Any] = {
+        "cron": check_cron(cron) if cron is not None else None,
+        "every_s": parse_every(every) if every is not None else None,
+        "model": model,
+        "login": login,
+        "contract_status": contract_status,
+        "logins_file": str(logins_file.resolve()) if logins_file else None,
+        "format": fmt,
+    }
+    target = folder.resolve()
+    try:
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise InputError(f"não foi possível usar a pasta {folder}: {exc.strerror}") from None
+    return spec | {"folder": str(target)}
+
+
 class ScheduleStore:
     def __init__(self, settings: Settings) -> None:
         self.path = settings.journal_file

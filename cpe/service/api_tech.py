@@ -7,6 +7,7 @@ Audits are started with the existing `POST /api/audits` (cpe.service.api), so ho
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -31,7 +32,7 @@ EMBED_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
-#: Where the scale-out work (issue 14) will mount its schedules; the page shows its
+#: Where the scheduled audits live (cpe.service.api_schedules); the page shows its
 #: "Agendamentos" section only when the application has this route.
 SCHEDULES_PATH = "/api/schedules"
 
@@ -48,13 +49,28 @@ class FixBody(BaseModel):
     perdem_conexao: StrictInt | None = None
 
 
+def route_paths(routes: Iterable[Any]) -> set[str]:
+    """Every path the application routes, through included routers (FastAPI ≥ 0.16x keeps
+    an included router as one entry holding the original router)."""
+    paths: set[str] = set()
+    for r in routes:
+        if isinstance(getattr(r, "path", None), str):
+            paths.add(r.path)
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            paths |= route_paths(inner.routes)
+    return paths
+
+
 @router.get("/capacidades")
 def capabilities(p: Tecnico, request: Request) -> dict[str, Any]:
-    paths = {getattr(r, "path", None) for r in request.app.routes}
+    paths = route_paths(request.app.routes)
     return {
         "modelos": list(MODEL_KEYS),
         "fuso": request.app.state.backend.settings.timezone,
         "agendamentos": SCHEDULES_PATH in paths,
+        #: Scheduled audits (and audits on workers) need CPE_BROKER_URL (docs/deploy.md).
+        "broker": bool(request.app.state.backend.settings.broker_url),
         "perfil": p.user.role.value,
     }
 

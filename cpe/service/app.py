@@ -25,7 +25,7 @@ from cpe.service.backend import Backend, outcome
 from cpe.service.config import ServiceConfig
 from cpe.service.deadline import Clock, now_local
 from cpe.service.limits import BodyLimit
-from cpe.service.ratelimit import RateLimiter
+from cpe.service.ratelimit import limiter_for
 from cpe.service.store import UserStore
 from cpe.settings import Settings, load_settings
 
@@ -79,10 +79,13 @@ def create_app(
     )
     app.state.service = ServiceState(
         store=UserStore(settings.journal_file),
-        limiter=RateLimiter(config.rate_burst, config.rate_per_s),
-        login_limiter=RateLimiter(config.login_burst, config.login_per_s),
+        # With a broker, in Redis: every service process on every host shares them.
+        limiter=limiter_for(settings, config.rate_burst, config.rate_per_s, "api"),
+        login_limiter=limiter_for(settings, config.login_burst, config.login_per_s, "login"),
         config=config,
-        login_ip_limiter=RateLimiter(config.login_ip_burst, config.login_ip_per_s),
+        login_ip_limiter=limiter_for(
+            settings, config.login_ip_burst, config.login_ip_per_s, "login_ip"
+        ),
     )
     app.state.backend = backend or Backend(settings, config, clock=clock)
     app.state.agent = AgentDesk(app.state.backend)

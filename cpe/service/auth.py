@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from cpe.service.config import ServiceConfig
-from cpe.service.ratelimit import RATE_LIMITED_PT, RateLimiter
+from cpe.service.ratelimit import RATE_LIMITED_PT, Limiter, RateLimiter
 from cpe.service.store import ROLE_PT, Role, User, UserStore, allows
 
 SESSION_COOKIE = "cpe_sessao"
@@ -61,11 +61,11 @@ class Principal:
 @dataclass
 class ServiceState:
     store: UserStore
-    limiter: RateLimiter
-    login_limiter: RateLimiter
+    limiter: Limiter
+    login_limiter: Limiter
     config: ServiceConfig
     #: Failed logins per client address (cpe.service.pages).
-    login_ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(50.0, 0.1))
+    login_ip_limiter: Limiter = field(default_factory=lambda: RateLimiter(50.0, 0.1))
 
 
 def service_state(request: Request) -> ServiceState:

@@ -6,6 +6,7 @@ Kept apart from cpe.settings so the core settings stay about devices and IXC.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,9 @@ class ServiceConfig(BaseSettings):
     session_hours: float = 12.0
     #: Mark cookies Secure (set it when the service sits behind HTTPS).
     secure_cookies: bool = False
+    #: Where scheduled audits added through the service write their reports (a
+    #: technician picks a sub-folder); default CPE_HOME/relatorios.
+    schedule_reports_dir: Path | None = None
     #: Recent history shown to agents on the page.
     history_limit: int = 10
 

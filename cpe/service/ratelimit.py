@@ -1,4 +1,8 @@
-"""Per-user token buckets: bursts of clicks are fine, a runaway script is slowed down."""
+"""Per-user token buckets: bursts of clicks are fine, a runaway script is slowed down.
+
+In process here; with a broker (`CPE_BROKER_URL`) the service uses the same buckets in
+Redis (`limiter_for`), so every `cpe serve` process on every host shares one budget.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,26 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cpe.settings import Settings
 
 RATE_LIMITED_PT = "Muitas solicitações seguidas. Aguarde alguns segundos e tente de novo."
+
+
+class Limiter(Protocol):
+    """What the service needs of a rate limiter: this module's in-process buckets, or
+    Redis's shared by every process (cpe.coord.redis_ratelimit, with a broker)."""
+
+    capacity: float
+    per_second: float
+
+    def take(self, key: str, cost: float = 1.0) -> float: ...
+
+    def wait(self, key: str) -> float: ...
+
+    def reset(self, key: str) -> None: ...
 
 
 @dataclass
@@ -72,3 +94,13 @@ class RateLimiter:
     def reset(self, key: str) -> None:
         with self._lock:
             self._buckets.pop(key, None)
+
+
+def limiter_for(settings: Settings, capacity: float, per_second: float, name: str) -> Limiter:
+    """Redis's bucket `name` when a broker is set (shared by every process), else one in
+    this process."""
+    if settings.broker_url:
+        from cpe.coord.redis_backend import rate_limiter
+
+        return rate_limiter(settings, capacity, per_second, name=name)
+    return RateLimiter(capacity, per_second)

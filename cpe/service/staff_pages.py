@@ -24,6 +24,7 @@ FILES = {
     "equipe.css": ("text/css; charset=utf-8", Role.TECNICO),
     "equipe.js": ("text/javascript; charset=utf-8", Role.TECNICO),
     "tech.js": ("text/javascript; charset=utf-8", Role.TECNICO),
+    "agenda.js": ("text/javascript; charset=utf-8", Role.TECNICO),
     "admin.js": ("text/javascript; charset=utf-8", Role.ADMIN),
 }
 FORBIDDEN_PT = (

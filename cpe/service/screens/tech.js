@@ -447,19 +447,6 @@ function graficoSinal(auditorias) {
   return g;
 }
 
-// --- schedules (issue 14) ---------------------------------------------------------------------
-
-async function carregarAgendamentos() {
-  // SCHEDULES: the shape belongs to the scale-out work; show whatever rows it gives.
-  const { status, data } = await api("GET", "/api/schedules");
-  const caixa = $("agendamentos-lista");
-  if (status !== 200) { caixa.replaceChildren(el("p", "erro", erroDe(data))); return; }
-  const itens = data.agendamentos || data.schedules || [];
-  if (!itens.length) { caixa.replaceChildren(el("p", "nota", "Nenhum agendamento.")); return; }
-  const chaves = Object.keys(itens[0]);
-  caixa.replaceChildren(tabela(chaves, itens.map((i) => chaves.map((k) => typeof i[k] === "object" ? JSON.stringify(i[k]) : i[k]))));
-}
-
 // --- start ----------------------------------------------------------------------------------
 
 async function iniciar() {
@@ -467,7 +454,7 @@ async function iniciar() {
   if (status === 200) {
     FUSO = data.fuso || FUSO;
     for (const m of data.modelos) { const o = el("option", null, m); o.value = m; $("f-modelo").append(o); }
-    if (data.agendamentos) { $("agendamentos").hidden = false; carregarAgendamentos(); }
+    if (data.agendamentos) iniciarAgendamentos(data);  // agenda.js
   }
   $("fuso").textContent = FUSO;
   $("form-auditoria").addEventListener("submit", iniciarAuditoria);
