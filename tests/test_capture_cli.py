@@ -32,6 +32,9 @@ def test_without_read_only_nothing_is_done(small_lab: Lab, tmp_path: Path) -> No
     assert not any(tmp_path.iterdir())
 
 
+# One `cpe capture` process per lab device, in turn: ~3 s each alone, over 120 s on a
+# loaded 2-core machine, so this test has a budget of its own.
+@pytest.mark.timeout(300)
 def test_capture_every_reachable_lab_device(small_lab: Lab, tmp_path: Path) -> None:
     devices = [d for d in small_lab.devices if not FAULTS & set(d["planted"])]
     assert devices
