@@ -72,7 +72,9 @@ class Measure:
         return 1000 * self.cpu_s / self.devices if self.devices else 0.0
 
 
-def measured(name: str, cmd: list[str], env: dict[str, str], devices: int) -> tuple[Measure, str]:
+def measured(
+    name: str, cmd: list[str], env: dict[str, str], devices: int, cwd: Path | None = None
+) -> tuple[Measure, str]:
     """Run `cmd` under contenders.py's `measure` launcher: wall time here, CPU and peak
     RSS of `cmd` alone from the launcher (see its docstring for why)."""
     with tempfile.NamedTemporaryFile(prefix="rusage-", suffix=".json", delete=False) as tmp:
@@ -85,6 +87,7 @@ def measured(name: str, cmd: list[str], env: dict[str, str], devices: int) -> tu
         capture_output=True,
         text=True,
         check=False,
+        cwd=cwd,  # `python -m` imports from its working directory first
     )
     wall = time.monotonic() - started
     try:
@@ -197,16 +200,23 @@ def _best(ms: list[Measure]) -> Measure:
 
 
 def _contenders(
-    home: Path, recording: Path, concurrency: int, env: dict[str, str]
+    home: Path,
+    recording: Path,
+    concurrency: int,
+    env: dict[str, str],
+    baseline: Path | None = None,
 ) -> dict[str, Any]:
     py = sys.executable
     conc = str(concurrency)
     tool = str(ROOT / "benchmarks" / "contenders.py")
     report = home / "report.json"
 
-    def audit(n: int) -> Measure:
+    def audit(
+        n: int, name: str = "cpe audit", run_env: dict[str, str] = env, cwd: Path = ROOT
+    ) -> Measure:
         cmd = [py, "-m", "cpe", "audit", "--concurrency", conc]
-        m, _ = measured("cpe audit", [*cmd, "--format", "json", "--output", str(report)], env, n)
+        cmd += ["--format", "json", "--output", str(report)]
+        m, _ = measured(name, cmd, run_env, n, cwd)
         summary = json.loads(report.read_text())["summary"]
         m.note = ", ".join(f"{k} {v}" for k, v in summary.items() if v)
         return m
@@ -224,7 +234,12 @@ def _contenders(
         m.per_model = got.get("per_model_ms", {})
         return m
 
-    return {"cpe audit": audit, "nornir threaded": nornir, "bare requests loop": bare}
+    out = {"cpe audit": audit, "nornir threaded": nornir, "bare requests loop": bare}
+    if baseline is not None:
+        # The same audit from another tree's code, on the same lab, in the same rounds.
+        other = env | {"PYTHONPATH": str(baseline)}
+        out["cpe audit (baseline)"] = lambda n: audit(n, "cpe audit (baseline)", other, baseline)
+    return out
 
 
 def main() -> None:
@@ -235,6 +250,12 @@ def main() -> None:
     ap.add_argument("--models", default=DEFAULT_MODELS, help="comma-separated keys, or 'all'")
     ap.add_argument("--rounds", type=int, default=2, help="runs of each contender (best kept)")
     ap.add_argument("--keep", action="store_true", help="keep the lab and its CPE_HOME")
+    ap.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="also run `cpe audit` from this source tree (e.g. a checkout of main), "
+        "interleaved with this tree's on the same lab: a before/after on equal terms",
+    )
     ap.add_argument(
         "--no-nornir",
         action="store_true",
@@ -279,7 +300,7 @@ def main() -> None:
             f"recorded {calls} requests ({calls / max(n, 1):.1f} per device) "
             f"in {time.monotonic() - t0:.1f} s (warm-up, untimed)"
         )
-        contenders = _contenders(home, recording, args.concurrency, env)
+        contenders = _contenders(home, recording, args.concurrency, env, args.baseline_tree)
         if args.no_nornir:
             del contenders["nornir threaded"]
         rounds: dict[str, list[Measure]] = {name: [] for name in contenders}
@@ -303,7 +324,8 @@ def main() -> None:
         label = "best of " + str(args.rounds) if args.rounds > 1 else "one round"
         cols = f"{'wall s':>8} {'dev/s':>8} {'CPU s':>8} {'CPU ms/dev':>11} {'peak RSS MB':>12}"
         print(f"{label:20} {cols}")
-        for m in (audit, nornir, bare):
+        base = best.get("cpe audit (baseline)")
+        for m in (audit, base, nornir, bare):
             if m is None:
                 continue
             print(
@@ -314,6 +336,13 @@ def main() -> None:
         print()
         print(f"lab start ({args.size} devices): {lab_start:.1f} s")
         print(f"client CPU per device, audit / bare loop: {cpu_ratio:.2f}x  (target <= 1.3)")
+        if base is not None:
+            print(
+                f"client CPU per device, baseline audit / bare loop: "
+                f"{base.cpu_ms / bare.cpu_ms:.2f}x; audit / baseline: "
+                f"{audit.cpu_ms / base.cpu_ms:.2f}x; baseline peak RSS {base.rss_mb:.0f} MB "
+                f"(PSS {base.pss_mb:.0f} MB)"
+            )
         if nornir is not None:
             print(f"client CPU per device, nornir / bare loop: {nornir.cpu_ms / bare.cpu_ms:.2f}x")
             wall_ratio = audit.wall_s / nornir.wall_s
