@@ -9,9 +9,15 @@
    - `cpe audit` end to end (IXC inventory, device locks, journal, JSON report);
    - Nornir's ThreadedRunner at the same worker count calling the same drivers;
    - a bare `requests` loop in a thread pool of the same size replaying the recorded
-     requests: the floor;
-4. prints devices/s, client CPU seconds per device, peak RSS, and the ratios against the
-   targets (CPU/device <= 1.3x the floor, wall time <= Nornir's, peak RSS <= 150 MB).
+     requests: the floor. Faithful: the requests are recorded where they leave requests
+     (`HTTPAdapter.send`, whatever path the driver takes to it), so the loop sends the
+     same count, with the same headers and bodies, over real sockets to the same
+     simulators, with a plain `requests.Session` per device (cookies kept by its jar);
+4. prints devices/s, client CPU seconds per device, peak RSS and PSS, and the ratios
+   against the targets (CPU/device <= 1.3x the floor, wall time <= Nornir's, peak
+   memory <= 150 MB);
+5. prints, per model, the client CPU per device of the driver (its thread's CPU time in
+   the recording pass) beside the floor's (the bare loop's, per device).
 
 The default fleet is the Mercusys classic family: its session token depends only on the
 password and a nonce fixed per boot and client address (protocol note section 1), so the
@@ -33,7 +39,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +60,8 @@ class Measure:
     sys_s: float = 0.0
     #: Peak of the summed PSS of the process tree (forked workers share pages).
     pss_mb: float = 0.0
+    #: Client CPU ms per device and model (the bare loop measures it per device).
+    per_model: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_s(self) -> float:
@@ -64,7 +72,9 @@ class Measure:
         return 1000 * self.cpu_s / self.devices if self.devices else 0.0
 
 
-def measured(name: str, cmd: list[str], env: dict[str, str], devices: int) -> tuple[Measure, str]:
+def measured(
+    name: str, cmd: list[str], env: dict[str, str], devices: int, cwd: Path | None = None
+) -> tuple[Measure, str]:
     """Run `cmd` under contenders.py's `measure` launcher: wall time here, CPU and peak
     RSS of `cmd` alone from the launcher (see its docstring for why)."""
     with tempfile.NamedTemporaryFile(prefix="rusage-", suffix=".json", delete=False) as tmp:
@@ -77,6 +87,7 @@ def measured(name: str, cmd: list[str], env: dict[str, str], devices: int) -> tu
         capture_output=True,
         text=True,
         check=False,
+        cwd=cwd,  # `python -m` imports from its working directory first
     )
     wall = time.monotonic() - started
     try:
@@ -95,9 +106,14 @@ def measured(name: str, cmd: list[str], env: dict[str, str], devices: int) -> tu
     return m, proc.stdout
 
 
-def record(home: Path, concurrency: int) -> tuple[dict[str, list[Any]], int]:
-    """Every device's request sequence, as its driver sends it (the floor replays it)."""
-    import requests
+def record(home: Path, concurrency: int) -> tuple[dict[str, Any], int]:
+    """Every device's requests, as its driver sends them (the floor replays them).
+
+    Recorded where every request leaves requests (`HTTPAdapter.send`: whatever path the
+    driver takes to it, lean or not), with the headers and body as sent. Also keeps each
+    device's client CPU in this pass (its thread's CPU time: recording is a list append),
+    for the per-model table."""
+    from requests.adapters import HTTPAdapter
 
     from cpe.actions import open_driver
     from cpe.context import Context
@@ -108,38 +124,62 @@ def record(home: Path, concurrency: int) -> tuple[dict[str, list[Any]], int]:
     subs = list(ctx.inventory.iter_subscribers())
     _ = ctx.vault
     local = threading.local()
-    original = requests.Session.request
+    original = HTTPAdapter.send
 
-    def recording(self: requests.Session, method: str, url: str, **kw: Any) -> Any:
-        keep = {k: kw[k] for k in ("params", "data", "json", "allow_redirects") if k in kw}
-        headers = dict(self.headers)
-        headers.update(kw.get("headers") or {})
-        keep["headers"] = headers
+    def recording(self: HTTPAdapter, request: Any, *a: Any, **kw: Any) -> Any:
+        body = request.body
+        raw = body.encode() if isinstance(body, str) else body
+        call = (request.method, request.url, dict(request.headers), raw)
+        calls = getattr(local, "calls", None)
         try:
-            resp = original(self, method, url, **kw)
-        except requests.RequestException:
-            local.calls.append((method, url, keep, -1))
+            resp = original(self, request, *a, **kw)
+        except Exception:
+            if calls is not None:
+                calls.append((*call, -1))
             raise
-        local.calls.append((method, url, keep, resp.status_code))
+        if calls is not None:
+            calls.append((*call, resp.status_code))
         return resp
 
-    def one(sub: Any) -> tuple[str, list[Any]]:
+    def one(sub: Any) -> tuple[str, dict[str, Any]]:
         local.calls = []
+        started = time.thread_time()
         try:
             drv = open_driver(ctx, sub)
             with drv:
                 drv.get_status()
         except CpeError:
             pass
-        return sub.login, local.calls
+        cpu = time.thread_time() - started
+        return sub.login, {"model": sub.model or "?", "calls": local.calls, "cpu_s": cpu}
 
-    requests.Session.request = recording  # type: ignore[method-assign]
+    HTTPAdapter.send = recording  # type: ignore[method-assign]
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             plan = dict(pool.map(one, subs))
     finally:
-        requests.Session.request = original  # type: ignore[method-assign]
+        HTTPAdapter.send = original  # type: ignore[method-assign]
     return plan, len(subs)
+
+
+def per_model(plan: dict[str, Any], floor: dict[str, float]) -> None:
+    """Client CPU per device and model: the driver (recording pass) beside the floor."""
+    by: dict[str, list[float]] = {}
+    reqs: dict[str, int] = {}
+    for entry in plan.values():
+        by.setdefault(entry["model"], []).append(entry["cpu_s"])
+        reqs[entry["model"]] = reqs.get(entry["model"], 0) + len(entry["calls"])
+    print(f"{'per model':20} {'devices':>8} {'req/dev':>8} {'driver ms/dev':>14} "
+          f"{'floor ms/dev':>13} {'ratio':>6}")
+    for model in sorted(by):
+        cpus = by[model]
+        drv = 1000 * sum(cpus) / len(cpus)
+        fl = floor.get(model, 0.0)
+        ratio = f"{drv / fl:6.2f}" if fl else "     -"
+        print(f"{model:20} {len(cpus):8} {reqs[model] / len(cpus):8.1f} {drv:14.2f} "
+              f"{fl:13.2f} {ratio}")
+    print("(driver: the recording pass, 32 threads in one process; floor: the best bare "
+          "round; each device's thread CPU time)")
 
 
 def _best(ms: list[Measure]) -> Measure:
@@ -155,20 +195,28 @@ def _best(ms: list[Measure]) -> Measure:
         out.note,
         out.sys_s,
         max(m.pss_mb for m in ms),
+        out.per_model,
     )
 
 
 def _contenders(
-    home: Path, recording: Path, concurrency: int, env: dict[str, str]
+    home: Path,
+    recording: Path,
+    concurrency: int,
+    env: dict[str, str],
+    baseline: Path | None = None,
 ) -> dict[str, Any]:
     py = sys.executable
     conc = str(concurrency)
     tool = str(ROOT / "benchmarks" / "contenders.py")
     report = home / "report.json"
 
-    def audit(n: int) -> Measure:
+    def audit(
+        n: int, name: str = "cpe audit", run_env: dict[str, str] = env, cwd: Path = ROOT
+    ) -> Measure:
         cmd = [py, "-m", "cpe", "audit", "--concurrency", conc]
-        m, _ = measured("cpe audit", [*cmd, "--format", "json", "--output", str(report)], env, n)
+        cmd += ["--format", "json", "--output", str(report)]
+        m, _ = measured(name, cmd, run_env, n, cwd)
         summary = json.loads(report.read_text())["summary"]
         m.note = ", ".join(f"{k} {v}" for k, v in summary.items() if v)
         return m
@@ -181,10 +229,17 @@ def _contenders(
     def bare(n: int) -> Measure:
         cmd = [py, tool, "bare", "--concurrency", conc, "--recording", str(recording)]
         m, out = measured("bare requests loop", cmd, env, n)
-        m.note = f"{json.loads(out)['mismatched']} replayed answers differed from the recording"
+        got = json.loads(out)
+        m.note = f"{got['mismatched']} replayed answers differed from the recording"
+        m.per_model = got.get("per_model_ms", {})
         return m
 
-    return {"cpe audit": audit, "nornir threaded": nornir, "bare requests loop": bare}
+    out = {"cpe audit": audit, "nornir threaded": nornir, "bare requests loop": bare}
+    if baseline is not None:
+        # The same audit from another tree's code, on the same lab, in the same rounds.
+        other = env | {"PYTHONPATH": str(baseline)}
+        out["cpe audit (baseline)"] = lambda n: audit(n, "cpe audit (baseline)", other, baseline)
+    return out
 
 
 def main() -> None:
@@ -195,6 +250,17 @@ def main() -> None:
     ap.add_argument("--models", default=DEFAULT_MODELS, help="comma-separated keys, or 'all'")
     ap.add_argument("--rounds", type=int, default=2, help="runs of each contender (best kept)")
     ap.add_argument("--keep", action="store_true", help="keep the lab and its CPE_HOME")
+    ap.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="also run `cpe audit` from this source tree (e.g. a checkout of main), "
+        "interleaved with this tree's on the same lab: a before/after on equal terms",
+    )
+    ap.add_argument(
+        "--no-nornir",
+        action="store_true",
+        help="leave Nornir out (saves a third of the run; no wall-time ratio then)",
+    )
     ap.add_argument(
         "--engine",
         choices=("local", "celery"),
@@ -229,12 +295,14 @@ def main() -> None:
         recording = home / "recording.pickle"
         with recording.open("wb") as fh:
             pickle.dump(plan, fh, protocol=5)
-        calls = sum(len(v) for v in plan.values())
+        calls = sum(len(v["calls"]) for v in plan.values())
         print(
             f"recorded {calls} requests ({calls / max(n, 1):.1f} per device) "
             f"in {time.monotonic() - t0:.1f} s (warm-up, untimed)"
         )
-        contenders = _contenders(home, recording, args.concurrency, env)
+        contenders = _contenders(home, recording, args.concurrency, env, args.baseline_tree)
+        if args.no_nornir:
+            del contenders["nornir threaded"]
         rounds: dict[str, list[Measure]] = {name: [] for name in contenders}
         names = list(contenders)
         for r in range(args.rounds):
@@ -250,28 +318,42 @@ def main() -> None:
                     flush=True,
                 )
         best = {name: _best(ms) for name, ms in rounds.items()}
-        audit, nornir, bare = best["cpe audit"], best["nornir threaded"], best["bare requests loop"]
+        audit, bare = best["cpe audit"], best["bare requests loop"]
+        nornir = best.get("nornir threaded")
         print()
         label = "best of " + str(args.rounds) if args.rounds > 1 else "one round"
         cols = f"{'wall s':>8} {'dev/s':>8} {'CPU s':>8} {'CPU ms/dev':>11} {'peak RSS MB':>12}"
         print(f"{label:20} {cols}")
-        for m in (audit, nornir, bare):
+        base = best.get("cpe audit (baseline)")
+        for m in (audit, base, nornir, bare):
+            if m is None:
+                continue
             print(
                 f"{m.name:20} {m.wall_s:8.1f} {m.per_s:8.1f} {m.cpu_s:8.1f} {m.cpu_ms:11.2f} "
                 f"{m.rss_mb:12.1f}   {m.note}"
             )
         cpu_ratio = audit.cpu_ms / bare.cpu_ms
-        wall_ratio = audit.wall_s / nornir.wall_s
         print()
         print(f"lab start ({args.size} devices): {lab_start:.1f} s")
         print(f"client CPU per device, audit / bare loop: {cpu_ratio:.2f}x  (target <= 1.3)")
-        print(f"client CPU per device, nornir / bare loop: {nornir.cpu_ms / bare.cpu_ms:.2f}x")
-        print(f"wall time, audit / nornir: {wall_ratio:.2f}x  (target <= 1.0)")
+        if base is not None:
+            print(
+                f"client CPU per device, baseline audit / bare loop: "
+                f"{base.cpu_ms / bare.cpu_ms:.2f}x; audit / baseline: "
+                f"{audit.cpu_ms / base.cpu_ms:.2f}x; baseline peak RSS {base.rss_mb:.0f} MB "
+                f"(PSS {base.pss_mb:.0f} MB)"
+            )
+        if nornir is not None:
+            print(f"client CPU per device, nornir / bare loop: {nornir.cpu_ms / bare.cpu_ms:.2f}x")
+            wall_ratio = audit.wall_s / nornir.wall_s
+            print(f"wall time, audit / nornir: {wall_ratio:.2f}x  (target <= 1.0)")
         print(f"wall time, audit / bare loop: {audit.wall_s / bare.wall_s:.2f}x")
         print(
             f"peak RSS of the audit, all its processes: {audit.rss_mb:.0f} MB "
             f"(PSS {audit.pss_mb:.0f} MB)  (target <= 150 MB for 10,000)"
         )
+        print()
+        per_model(plan, bare.per_model)
     finally:
         if args.keep:
             print(f"lab kept: export CPE_HOME={home}")

@@ -8,8 +8,10 @@ peak RSS are its own):
 
     python benchmarks/contenders.py bare --concurrency N --recording FILE
         The floor: a bare `requests` loop in a ThreadPoolExecutor of N that replays, per
-        device, the exact HTTP requests the driver made in the recording pass (no driver,
-        no parsing, no inventory, no journal).
+        device, the exact HTTP requests the driver made in the recording pass (same
+        count, headers and bodies, as recorded at `HTTPAdapter.send`; a plain Session per
+        device keeps the cookies), with no driver, no parsing, no inventory, no journal.
+        Also reports each model's client CPU per device (thread CPU time).
 
 Each prints one JSON line: {"devices": n, "ok": n, "mismatched": n}.
 
@@ -32,7 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-Recorded = list[tuple[str, str, dict[str, Any], int]]
+#: (method, URL, headers as sent, body, status or -1), per device.
+Recorded = list[tuple[str, str, dict[str, str], bytes | None, int]]
 
 
 def nornir_run(concurrency: int) -> dict[str, int]:
@@ -65,34 +68,52 @@ def nornir_run(concurrency: int) -> dict[str, int]:
     return {"devices": len(agg), "ok": ok, "mismatched": 0}
 
 
-def bare_run(concurrency: int, recording: Path) -> dict[str, int]:
+#: Headers the floor leaves to its client: the cookie jar's and the body's length.
+_CLIENT_SET = frozenset({"cookie", "content-length", "host"})
+
+
+def bare_run(concurrency: int, recording: Path) -> dict[str, Any]:
+    import threading
+    import time
+
     import requests
 
     with recording.open("rb") as fh:
-        plan: dict[str, Recorded] = pickle.load(fh)  # noqa: S301 - our own file
+        plan: dict[str, dict[str, Any]] = pickle.load(fh)  # noqa: S301 - our own file
 
-    def one(calls: Recorded) -> tuple[bool, int]:
+    def one(entry: dict[str, Any]) -> tuple[bool, int, str, float]:
+        started = time.thread_time()
         session = requests.Session()
         session.trust_env = False
         bad = 0
         try:
-            for method, url, kw, status in calls:
+            calls: Recorded = entry["calls"]
+            for method, url, headers, body, status in calls:
+                sent = {k: v for k, v in headers.items() if k.lower() not in _CLIENT_SET}
                 try:
-                    resp = session.request(method, url, timeout=(5, 15), **kw)
+                    resp = session.request(
+                        method, url, headers=sent, data=body, timeout=(5, 15),
+                        allow_redirects=False,
+                    )
                 except requests.RequestException:
                     bad += status != -1
                     continue
                 bad += resp.status_code != status
         finally:
             session.close()
-        return bad == 0, bad
+        return bad == 0, bad, entry["model"], time.thread_time() - started
 
     ok = mismatched = 0
+    cpu: dict[str, list[float]] = {}
+    lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for good, bad in pool.map(one, plan.values()):
+        for good, bad, model, spent in pool.map(one, plan.values()):
             ok += good
             mismatched += bad
-    return {"devices": len(plan), "ok": ok, "mismatched": mismatched}
+            with lock:
+                cpu.setdefault(model, []).append(spent)
+    per_model = {m: 1000 * sum(v) / len(v) for m, v in cpu.items()}
+    return {"devices": len(plan), "ok": ok, "mismatched": mismatched, "per_model_ms": per_model}
 
 
 def _tree(root: int) -> list[int]:
@@ -157,6 +178,7 @@ def measure(result: Path, cmd: list[str]) -> int:
 
 
 def main() -> None:
+    out: dict[str, Any]
     if len(sys.argv) > 3 and sys.argv[1] == "measure" and sys.argv[3] == "--":
         raise SystemExit(measure(Path(sys.argv[2]), sys.argv[4:]))
     ap = argparse.ArgumentParser()

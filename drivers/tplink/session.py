@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any, ClassVar, NoReturn, cast
+from typing import Any, ClassVar, NoReturn
 
 import requests
 from pydantic import SecretStr
@@ -38,7 +38,7 @@ from cpe.errors import (
 )
 from cpe.models import Credential, Target, Timeouts
 from drivers.base import Driver, LoginAttempt, LoginResult
-from drivers.http import HttpChannel, make_session
+from drivers.http import HttpChannel
 from drivers.tplink import guessed as g
 from drivers.tplink import protocol as p
 from drivers.tplink.crypto import CipherError, CipherMode, CipherProfile, SessionCipher, md5_hex
@@ -52,7 +52,6 @@ from drivers.tplink.link import (
     Miss,
     parse_key_answer,
 )
-from drivers.tplink.transport import LeanSession
 
 __all__ = ["ExWebDriver"]
 
@@ -73,9 +72,8 @@ class ExWebDriver(Driver):
         session: Any = None,
     ) -> None:
         super().__init__(target, credential, timeouts=timeouts, session=session)
-        # Same requests on the wire, a quarter less client CPU (transport.py says why).
-        lean = LeanSession(session if session is not None else make_session())
-        self._http = HttpChannel(target, self.timeouts, cast(requests.Session, lean))
+        # HttpChannel sends through the shared lean path (drivers/http_lean.py).
+        self._http = HttpChannel(target, self.timeouts, session)
         self._link: Link | None = None
         #: The candidate that worked, for the one re-login after a session expiry.
         self._password: SecretStr | None = None

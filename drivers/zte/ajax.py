@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from drivers.zte import guessed
@@ -74,11 +74,14 @@ class _Node:
         #: Text pieces and child nodes, in document order.
         self.items: list[str | _Node] = []
 
-    def children(self) -> Iterable[_Node]:
-        return (i for i in self.items if isinstance(i, _Node))
+    def children(self) -> list[_Node]:
+        return [i for i in self.items if type(i) is _Node]
 
     def text(self) -> str:
-        return "".join(i if isinstance(i, str) else i.text() for i in self.items)
+        items = self.items
+        if len(items) == 1 and type(items[0]) is str:  # the usual leaf: one text piece
+            return items[0]
+        return "".join(i if type(i) is str else i.text() for i in items)  # type: ignore[union-attr]
 
     def find(self, name: str) -> _Node | None:
         for child in self.children():
@@ -91,29 +94,40 @@ class _Node:
 
 
 def _tree(text: str) -> _Node:
+    # One pass over the tags (the hot loop of a ZTE status read: locals, no helper calls).
     doc = _Node("")
     stack = [doc]
+    items = doc.items  # the innermost open node's
+    unescape = html.unescape
     pos = 0
     for match in _TAG.finditer(text):
-        if match.start() > pos:
-            stack[-1].items.append(_unescape(text[pos : match.start()]))
-        pos = match.end()
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        start, end = match.span()
+        if start > pos:
+            piece = text[pos:start]
+            items.append(unescape(piece) if "&" in piece else piece)
+        pos = end
+        closing, name, self_closing = match.groups()
+        name = name.lower()
         if closing:
             # Close the nearest open tag of that name (and whatever it left open).
-            for depth in range(len(stack) - 1, 0, -1):
-                if stack[depth].name == name:
-                    del stack[depth:]
-                    break
+            if len(stack) > 1 and stack[-1].name == name:
+                stack.pop()
+            else:
+                for depth in range(len(stack) - 2, 0, -1):
+                    if stack[depth].name == name:
+                        del stack[depth:]
+                        break
+            items = stack[-1].items
             continue
         node = _Node(name)
-        stack[-1].items.append(node)
+        items.append(node)
         if not self_closing:
             if len(stack) > _MAX_DEPTH:
                 raise ValueError("not a ThinkLua XML answer (nested too deep)")
             stack.append(node)
+            items = node.items
     if pos < len(text):
-        stack[-1].items.append(_unescape(text[pos:]))
+        items.append(_unescape(text[pos:]))
     return doc
 
 
@@ -131,7 +145,9 @@ def _root(text: str) -> _Node:
 def _instance(node: _Node) -> Instance:
     values: Instance = {}
     name: str | None = None
-    for child in node.children():
+    for child in node.items:
+        if type(child) is not _Node:
+            continue
         if child.name == "paraname":
             name = child.text()
         elif child.name == "paravalue" and name is not None:
