@@ -100,7 +100,13 @@ def test_errors_print_device_text_as_it_is(
 
     monkeypatch.setattr(actions, "status", boom)
     monkeypatch.setattr(actions, "reconfigure", boom)
-    for args in (("status", text), ("status", text, "--json"), ("reconfigure", text)):
+    # "--" ends the options: a login that starts with "-" (hypothesis found "-0") is still
+    # the login, as an operator would pass it.
+    for args in (
+        ("status", "--", text),
+        ("status", "--json", "--", text),
+        ("reconfigure", "--", text),
+    ):
         res = _run(*args)
         assert res.exit_code == 1
         _no_controls(res.output)
@@ -115,7 +121,7 @@ def test_reconfigure_results_print_device_text_as_it_is(
         login=text, changed=["dns"], verified=True, notices=[text], message_pt=text
     )
     monkeypatch.setattr(actions, "reconfigure", lambda ctx, login, **kw: result)
-    assert _run("reconfigure", text).exit_code == 0
+    assert _run("reconfigure", "--", text).exit_code == 0
     failed = actions.ReconfigureResult(login=text, changed=["ssid"], rolled_back=True)
     cause = AuthError("x", detail_pt=text)
 
@@ -123,8 +129,8 @@ def test_reconfigure_results_print_device_text_as_it_is(
         raise actions.ReconfigureFailed(failed, cause)
 
     monkeypatch.setattr(actions, "reconfigure", fails)
-    assert _run("reconfigure", text).exit_code == 1
-    assert _run("reconfigure", text, "--json").exit_code == 1
+    assert _run("reconfigure", "--", text).exit_code == 1
+    assert _run("reconfigure", "--json", "--", text).exit_code == 1
 
 
 @EXAMPLES
@@ -147,7 +153,7 @@ def test_history_and_audit_tables_print_journal_text_as_it_is(
     journal.add_result(run_id, login, who, "drift", ["ssid"], detail)
     journal.add_result(run_id, login + "2", who, "error", [], detail)
     journal.run_event(run_id, "finished")
-    res = _run("history", login)
+    res = _run("history", "--", login)
     assert res.exit_code == 0
     _no_controls(res.output)
     with open(home / "table.txt", "w") as fh:

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +14,7 @@ from requests.adapters import HTTPAdapter
 
 from drivers.http import make_session
 from drivers.http_lean import lean_request
+from tests.raw_http import RawServer
 
 #: Extra answer headers, by request number: cookies set, changed, added, then expired.
 SET_COOKIES = {
@@ -25,57 +24,9 @@ SET_COOKIES = {
 }
 
 
-class RawServer:
-    """Answers every request with a small 200 (cookies per SET_COOKIES) and keeps its bytes."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.seen: list[bytes] = []
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(5)
-                try:
-                    while self._one(conn):
-                        pass
-                except OSError:
-                    continue
-
-    def _one(self, conn: socket.socket) -> bool:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return False
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(body) < length:
-            body += conn.recv(65536)
-        extra = b"".join(h + b"\r\n" for h in SET_COOKIES.get(len(self.seen), []))
-        self.seen.append(head + b"\r\n\r\n" + body)
-        conn.sendall(b"HTTP/1.1 200 OK\r\n" + extra + b"Content-Length: 2\r\n\r\nok")
-        return True
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture()
 def server() -> Iterator[RawServer]:
-    made = RawServer()
+    made = RawServer(SET_COOKIES, b"ok")
     yield made
     made.close()
 

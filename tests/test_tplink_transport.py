@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -12,59 +10,12 @@ import requests
 
 from drivers.http import make_session
 from drivers.tplink.transport import LeanSession
-
-
-class RawServer:
-    """Answers every request with an empty 200 (and a cookie once) and keeps its bytes."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.seen: list[bytes] = []
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(5)
-                try:
-                    while self._one(conn):
-                        pass
-                except OSError:
-                    continue
-
-    def _one(self, conn: socket.socket) -> bool:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return False
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(body) < length:
-            body += conn.recv(65536)
-        self.seen.append(head + b"\r\n\r\n" + body)
-        cookie = b"Set-Cookie: JSESSIONID=abc123; Path=/\r\n" if len(self.seen) == 1 else b""
-        conn.sendall(b"HTTP/1.1 200 OK\r\n" + cookie + b"Content-Length: 0\r\n\r\n")
-        return True
-
-    def close(self) -> None:
-        self.sock.close()
+from tests.raw_http import RawServer
 
 
 @pytest.fixture()
 def server() -> Iterator[RawServer]:
-    made = RawServer()
+    made = RawServer({0: [b"Set-Cookie: JSESSIONID=abc123; Path=/"]})
     yield made
     made.close()
 
