@@ -5,8 +5,6 @@ per request with the logged-in user as operator, plus the IXC writes the page of
 
 from __future__ import annotations
 
-import importlib
-import io
 import logging
 import sqlite3
 import threading
@@ -26,6 +24,7 @@ from cpe.models import Band, validate_passphrase, validate_ssid
 from cpe.policy import check_contract, require_actionable
 from cpe.progress import Stage
 from cpe.service import orders
+from cpe.service.backend_staff import StaffDesk
 from cpe.service.config import ServiceConfig
 from cpe.service.deadline import Clock, n3_deadline, now_local
 from cpe.service.jobs import IXC_WRITE
@@ -105,7 +104,9 @@ class ServiceContext(Context):
         return self.shared.journal
 
 
-class Backend:
+class Backend(StaffDesk):
+    """The agents' actions here; the technicians' and admins' in StaffDesk."""
+
     def __init__(
         self, settings: Settings, config: ServiceConfig, *, clock: Clock = now_local
     ) -> None:
@@ -287,108 +288,6 @@ class Backend:
         )
         return {"os_id": os_id, "mensagem_os": message, **deadline.as_dict()}
 
-    # -- technician and admin -------------------------------------------------------------
-
-    def start_audit(
-        self,
-        user: str,
-        *,
-        model: str | None,
-        login_glob: str | None,
-        contract_status: str | None,
-    ) -> dict[str, Any]:
-        """Start a fleet audit in a background thread; its results land in the journal."""
-        mod = audit_module()
-        if mod is None or not all(hasattr(mod, n) for n in ("AuditRunner", "Selection")):
-            raise ServiceUnavailable(
-                "cpe.audit not available",
-                operation="auditoria",
-                detail_pt=(
-                    "A auditoria em lote ainda não está disponível nesta instalação "
-                    "(módulo cpe.audit ausente). Use `cpe audit` quando existir."
-                ),
-            )
-        ctx = self.context(user)
-        selection = mod.Selection.build(
-            model=model, login_glob=login_glob, contract_status=contract_status
-        )
-        opts = None
-        if ctx.settings.broker_url:  # the devices go to the `cpe worker` hosts (cpe.scale)
-            opts = mod.AuditSettings(concurrency=ctx.settings.audit_concurrency, engine="celery")
-        runner = mod.AuditRunner(ctx, opts)
-        run_id: str = runner.start(selection)
-
-        def work() -> None:
-            try:
-                runner.run(run_id, selection)
-            except Exception:  # the thread must not die silently; the journal shows the state
-                log.exception("audit run %s failed", run_id)
-
-        threading.Thread(target=work, name=f"audit-{run_id}", daemon=True).start()
-        return {"run_id": run_id, "estado": "started"}
-
-    def audit_runs(self, limit: int) -> list[dict[str, Any]]:
-        return self.shared.journal.runs(limit=max(1, min(limit, 200)))
-
-    def audit_report(self, run_id: str) -> dict[str, Any]:
-        journal = self.shared.journal
-        state = journal.run_state(run_id)
-        if state is None:
-            raise InputError(f"execução {run_id!r} não encontrada", operation="auditoria")
-        devices = [
-            {k: r[k] for k in ("login", "model", "verdict", "drifts", "at")}
-            for r in journal.results(run_id)
-        ]
-        summary: dict[str, int] = {}
-        for d in devices:
-            summary[d["verdict"]] = summary.get(d["verdict"], 0) + 1
-        return {"run_id": run_id, "estado": state, "summary": summary, "devices": devices}
-
-    def audit_export(self, run_id: str, fmt: str) -> tuple[str, str]:
-        """The run's report as cpe.audit_report renders it: (text, media type)."""
-        journal = self.shared.journal
-        if journal.run_state(run_id) is None:
-            raise InputError(f"execução {run_id!r} não encontrada", operation="relatório")
-        writers = {
-            "json": ("cpe.audit_report", "write_json", "application/json"),
-            "csv": ("cpe.audit_report", "write_csv", "text/csv; charset=utf-8"),
-            "html": ("cpe.audit_html", "write_html", "text/html; charset=utf-8"),
-        }
-        if fmt not in writers:
-            raise InputError(f"formato {fmt!r} inválido (json, csv ou html)", operation="relatório")
-        module, name, media = writers[fmt]
-        try:
-            write = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            raise ServiceUnavailable(
-                f"{module}.{name} not available",
-                operation="relatório",
-                detail_pt="Relatórios de auditoria ainda não disponíveis nesta instalação.",
-            ) from None
-        buf = io.StringIO()
-        if fmt == "json":
-            write(journal, run_id, buf)
-        else:  # times in the provider's zone
-            from cpe.audit_words import provider_tz
-
-            write(journal, run_id, buf, tz=provider_tz(self.settings.timezone))
-        return buf.getvalue(), media
-
-    def vault_listing(self) -> dict[str, Any]:
-        vault = self.shared.vault()
-        return {
-            "entradas": [
-                {
-                    "tipo": e.kind,
-                    "nome": e.name,
-                    "modelo": e.model,
-                    "senhas_candidatas": e.candidates,
-                }
-                for e in vault.entries()
-            ],
-            "segredos": vault.secret_names(),
-        }
-
 
 def outcome(result: actions.ReconfigureResult) -> dict[str, Any]:
     """A reconfigure result with the words the page shows. A dry run says it is one:
@@ -472,12 +371,4 @@ def ticket_message(
     return "\n".join(lines)[:MAX_TICKET_TEXT]
 
 
-def audit_module() -> Any:
-    """cpe.audit when it is installed, else None."""
-    try:
-        return importlib.import_module("cpe.audit")
-    except ImportError:
-        return None
-
-
-__all__ = ["Backend", "ServiceContext", "ServiceUnavailable", "audit_module", "outcome"]
+__all__ = ["Backend", "ServiceContext", "ServiceUnavailable", "outcome"]
