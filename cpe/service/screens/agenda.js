@@ -91,6 +91,7 @@ function trocarTipo() {
 // Called by tech.js once /api/tec/capacidades says the service offers schedules.
 function iniciarAgendamentos(capacidades) {
   for (const m of capacidades.modelos || []) { const o = el("option", null, m); o.value = m; $("ag-modelo").append(o); }
+  for (const o of $("f-contrato").options) $("ag-contrato").append(o.cloneNode(true));
   $("agendamentos").hidden = false;
   $("form-agenda").hidden = capacidades.broker === false;
   $("form-agenda").addEventListener("submit", agendar);
