@@ -153,11 +153,7 @@ def _cookie_header(
     session: requests.Session, jar: Any, p: PreparedRequest
 ) -> str | None:
     """The jar's Cookie header for `p`, from the cache while the jar is unchanged."""
-    state = tuple(
-        (c.domain, c.path, c.name, c.value, c.expires, c.secure, c.port, c.version,
-         c.discard, tuple(sorted(c._rest.items())))
-        for c in jar
-    )
+    state = _jar_state(jar)
     where = (p.url or "").partition("?")[0]
     cache: dict[Any, tuple[str | None, float]] | None = getattr(session, _CACHE_ATTR, None)
     if cache is None:
@@ -171,13 +167,18 @@ def _cookie_header(
         cache.clear()
     expiries = [c.expires for c in jar if c.expires is not None]
     # The state after add_cookie_header, which drops expired cookies.
-    state_after = tuple(
+    state_after = _jar_state(jar)
+    cache[(where, state_after)] = (value, min(expiries, default=_NO_EXPIRY))
+    return value
+
+
+def _jar_state(jar: Any) -> tuple[Any, ...]:
+    """Every cookie's domain, path, name, value, expiry and flags: the cache key's jar part."""
+    return tuple(
         (c.domain, c.path, c.name, c.value, c.expires, c.secure, c.port, c.version,
          c.discard, tuple(sorted(c._rest.items())))
         for c in jar
     )
-    cache[(where, state_after)] = (value, min(expiries, default=_NO_EXPIRY))
-    return value
 
 
 class LeanSession:
