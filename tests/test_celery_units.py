@@ -193,3 +193,25 @@ def test_celery_commands_say_what_is_missing(
     monkeypatch.setenv("CPE_BROKER_URL", "redis://127.0.0.1:1/0")
     got = runner.invoke(app, ["audit", "--engine", "celery", "--processes", "2"])
     assert got.exit_code == 2 and "--processes" in got.output
+
+
+@pytest.mark.parametrize(
+    ("expr", "named"),
+    [("61 2 * * *", "minuto '61'"), ("0 25 * * *", "hora '25'"), ("0 2 * 13 *", "mês '13'"),
+     ("0 2 * * 8", "dia da semana '8'")],
+)
+def test_a_bad_cron_names_its_wrong_field(expr: str, named: str) -> None:
+    from cpe.scale.schedule import check_cron
+
+    with pytest.raises(InputError) as caught:
+        check_cron(expr)
+    assert named in caught.value.pt()
+    assert "Error" not in caught.value.pt()  # no exception class names for the technician
+
+
+def test_intervals_read_in_their_own_unit() -> None:
+    from cpe.scale.schedule import every_pt, parse_every
+
+    assert [every_pt(parse_every(t)) for t in ("6h", "90m", "1d", "45s")] == [
+        "6 h", "90 min", "1 d", "45 s"
+    ]

@@ -64,7 +64,25 @@ class ScheduleSpec(BaseModel):
     def when_pt(self) -> str:
         if self.cron:
             return f"cron {self.cron}"
-        return f"a cada {self.every_s:g} s"
+        return f"a cada {every_pt(self.every_s or 0)}"
+
+
+#: crontab's argument, the field's name and its allowed values, in cron's order.
+_CRON_FIELDS = (
+    ("minute", "minuto", "0 a 59"),
+    ("hour", "hora", "0 a 23"),
+    ("day_of_month", "dia do mês", "1 a 31"),
+    ("month_of_year", "mês", "1 a 12"),
+    ("day_of_week", "dia da semana", "0 a 6, domingo = 0"),
+)
+
+
+def every_pt(seconds: float) -> str:
+    """21600 → '6 h'; the largest unit that divides the interval exactly."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
 
 
 def parse_every(text: str) -> float:
@@ -86,14 +104,18 @@ def check_cron(expr: str) -> str:
             " ex.: '0 2 * * *'",
             operation="agenda",
         )
-    text = " ".join(fields)
-    try:
-        crontab.from_string(text)
-    except Exception as exc:  # celery's ParseException and ValueError
-        raise InputError(
-            f"expressão cron inválida {expr!r} ({type(exc).__name__})", operation="agenda"
-        ) from None
-    return text
+    # Field by field, so the message names the one that is wrong (celery's own error
+    # names neither the field nor its range).
+    for (arg, name_pt, allowed), value in zip(_CRON_FIELDS, fields, strict=True):
+        try:
+            crontab(**{arg: value})
+        except Exception:  # celery's ParseException and ValueError
+            raise InputError(
+                f"expressão cron inválida {expr!r}: {name_pt} {value!r} fora do permitido "
+                f"({allowed}; também *, listas 1,15, faixas 1-5 e passos */10)",
+                operation="agenda",
+            ) from None
+    return " ".join(fields)
 
 
 def checked_spec(
